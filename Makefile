@@ -1,0 +1,44 @@
+# One-command entry points. Each target creates (once) and reuses the virtual environment in .venv.
+#   make test             full suite on the reference solutions: dfkit, graded tests, parity gates, notebooks
+#   make demo             phase 1 end to end on synthetic data; report in demo_output/
+#   make grade            grade the learner templates (HIDDEN_TESTS=dir adds an instructor's hidden tests)
+#   make check-templates  seconds: are the templates current and do they expose the solutions' API?
+#   make templates        regenerate templates from solutions (FORCE=1 overwrites edited ones)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GRADES_DIR ?= .
+HIDDEN_TESTS ?=
+DEMO_DIR ?= demo_output
+
+.PHONY: install test demo grade check-templates templates
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps --no-build-isolation -e . --config-settings editable_mode=compat
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: install
+	$(PY) -m pytest
+
+grade: install
+	$(PY) -m pytest tests $(HIDDEN_TESTS) -m points --impl templates --grades-dir $(GRADES_DIR) -q --no-header -p no:warnings
+
+check-templates: install
+	$(PY) -m dfkit.curriculum.generate --check
+	$(PY) -m dfkit.curriculum.parity
+
+templates: install
+	$(PY) -m dfkit.curriculum.generate $(if $(FORCE),--force)
+
+demo: install
+	$(PY) -m dfkit.synthetic --out $(DEMO_DIR)/data --num-videos 24 --frames 16 --size 128 --seed 0
+	$(PY) phase1_cnn_detection/train.py --dataset synthetic --data-root $(DEMO_DIR)/data --model meso4 \
+		--epochs 6 --batch-size 32 --output $(DEMO_DIR)/meso4
+	$(PY) phase1_cnn_detection/evaluate.py --checkpoint $(DEMO_DIR)/meso4/best.pt \
+		--dataset synthetic --test-data $(DEMO_DIR)/data --output $(DEMO_DIR)/report
+	@echo "demo report: $(DEMO_DIR)/report/metrics.json (ROC plot beside it)"

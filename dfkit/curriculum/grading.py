@@ -1,0 +1,98 @@
+"""Grade records: classify one graded test's outcome, and write the report (table, JSON, CSV).
+
+A *part* is one graded test: ``{"phase", "module", "test", "points", "earned", "status", "message"}``.
+Statuses: ``passed``, ``not implemented yet`` (a NotImplementedError anywhere in the failure),
+``wrong answer`` (an assertion: the message says expected vs got), ``timed out``, ``error``
+(any other exception, e.g. a SyntaxError in the template) and ``skipped`` (not counted, e.g. a GPU
+test on a machine without CUDA).
+"""
+import csv
+import datetime as _dt
+import json
+import textwrap
+from pathlib import Path
+
+from dfkit.atomic import atomic_path, write_json
+
+PASSED, NOT_IMPLEMENTED, WRONG, TIMED_OUT, ERROR, SKIPPED = (
+    "passed", "not implemented yet", "wrong answer", "timed out", "error", "skipped")
+
+
+def _chain(exc):
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify(exc):
+    """``(status, message)`` for an exception raised by a graded test."""
+    chain = list(_chain(exc))
+    missing = next((e for e in chain if isinstance(e, NotImplementedError)), None)
+    if missing is not None:
+        return NOT_IMPLEMENTED, str(missing)
+    text = str(exc).strip()
+    if text.startswith("Timeout"):
+        return TIMED_OUT, text.splitlines()[0]
+    if isinstance(exc, AssertionError):
+        return WRONG, text or "assertion failed"
+    if isinstance(exc, SyntaxError):
+        return ERROR, f"SyntaxError in {exc.filename}, line {exc.lineno}: {exc.msg}"
+    return ERROR, f"{type(exc).__name__}: {text}"
+
+
+def make_part(exercise, test, points, status, message=""):
+    phase, _, module = exercise.partition(".")
+    earned = points if status == PASSED else 0
+    return {"phase": phase, "module": module, "test": test, "points": points, "earned": earned,
+            "status": status, "message": message}
+
+
+def totals(parts):
+    counted = [p for p in parts if p["status"] != SKIPPED]
+    return sum(p["earned"] for p in counted), sum(p["points"] for p in counted)
+
+
+def format_table(parts, impl, width=100):
+    """Human-readable report grouped by phase and module."""
+    earned, possible = totals(parts)
+    lines = [f"Grades ({impl}): {earned} / {possible} points", ""]
+    for phase in sorted({p["phase"] for p in parts}):
+        in_phase = [p for p in parts if p["phase"] == phase]
+        lines.append(f"{phase}  {sum(p['earned'] for p in in_phase)} / "
+                     f"{sum(p['points'] for p in in_phase if p['status'] != SKIPPED)}")
+        for module in sorted({p["module"] for p in in_phase}):
+            rows = [p for p in in_phase if p["module"] == module]
+            lines.append(f"  {module}  {sum(p['earned'] for p in rows)} / "
+                         f"{sum(p['points'] for p in rows if p['status'] != SKIPPED)}")
+            for p in rows:
+                lines.append(f"    {p['earned']:>2} / {p['points']:<2} {p['test']}: {p['status']}")
+                if p["status"] not in (PASSED, NOT_IMPLEMENTED) and p["message"]:
+                    message = textwrap.shorten(" ".join(p["message"].split()), width - 10)
+                    lines.append(f"             {message}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_reports(parts, out_dir, impl, learner):
+    """Write ``grades.json`` (this run) and append this run's row to ``grades.csv``; return both paths."""
+    out_dir = Path(out_dir)
+    earned, possible = totals(parts)
+    when = _dt.datetime.now().isoformat(timespec="seconds")
+    json_path = out_dir / "grades.json"
+    write_json(json_path, {"learner": learner, "impl": impl, "time": when,
+                           "earned": earned, "possible": possible, "parts": parts})
+
+    row = {"learner": learner, "time": when, "impl": impl, "earned": earned, "possible": possible}
+    row.update({f"{p['phase']}.{p['module']}::{p['test']}": p["earned"] for p in parts})
+    csv_path = out_dir / "grades.csv"
+    rows = []
+    if csv_path.exists():
+        with open(csv_path, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    rows.append(row)
+    columns = list(dict.fromkeys(key for r in rows for key in r))  # earlier runs' parts are kept
+    with atomic_path(csv_path) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return json_path, csv_path

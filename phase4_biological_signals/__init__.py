@@ -1,0 +1,1 @@
+"""Learner templates for phase4_biological_signals: fill in each NotImplementedError (see IMPLEMENTATION_GUIDE.md)."""

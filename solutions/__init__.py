@@ -1,0 +1,1 @@
+"""Reference solutions: the source of truth the learner templates are generated from."""

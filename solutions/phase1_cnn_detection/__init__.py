@@ -1,0 +1,1 @@
+"""Reference solutions for phase1_cnn_detection."""

@@ -1,0 +1,1 @@
+"""Reference solutions for phase2_temporal_analysis."""

@@ -1,0 +1,1 @@
+"""Reference solutions for phase3_frequency_analysis."""

@@ -1,0 +1,1 @@
+"""Reference solutions for phase4_biological_signals."""

@@ -1,0 +1,1 @@
+"""Reference solutions for phase5_advanced_methods."""

@@ -1,0 +1,69 @@
+"""The grading machinery on a toy curriculum: untouched templates, a copied solution, a syntax
+error and an infinite loop each cost (or earn) exactly their own parts."""
+import csv
+import shutil
+
+from tests.curriculum.toy_curriculum import PHASE, by_test, grade, make_toy_curriculum
+
+
+def test_untouched_templates_earn_nothing_and_say_not_implemented(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    code, report, output = grade(root)
+    assert code == 1, output
+    assert (report["earned"], report["possible"]) == (0, 7)
+    assert {p["status"] for p in report["parts"]} == {"not implemented yet"}
+    assert "Grades (templates): 0 / 7 points" in output
+    assert "phase1_cnn_detection: implement add" in by_test(report)["test_add"]["message"]
+
+
+def test_copying_a_solution_over_its_template_earns_exactly_its_points(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    shutil.copy(root / "solutions" / PHASE / "template_toy.py", root / PHASE / "template_toy.py")
+    code, report, output = grade(root)
+    parts = by_test(report)
+    assert (parts["test_add"]["earned"], parts["test_scale"]["earned"]) == (2, 1), output
+    assert parts["test_double"]["status"] == "not implemented yet"
+    assert (report["earned"], report["possible"]) == (3, 7)
+
+
+def test_a_wrong_answer_reports_expected_and_got(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    template = root / PHASE / "template_toy.py"
+    template.write_text(template.read_text().replace(
+        'raise NotImplementedError("phase1_cnn_detection: implement add")', "return a - b"))
+    _, report, _ = grade(root)
+    part = by_test(report)["test_add"]
+    assert part["status"] == "wrong answer"
+    assert "expected 5, got -1" in part["message"]
+
+
+def test_a_syntax_error_costs_only_its_own_template(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    shutil.copy(root / "solutions" / PHASE / "template_toy.py", root / PHASE / "template_toy.py")
+    (root / PHASE / "template_other.py").write_text("def double(x):\n    return 2 *\n")
+    _, report, output = grade(root)
+    parts = by_test(report)
+    assert parts["test_double"]["status"] == "error", output
+    assert "SyntaxError" in parts["test_double"]["message"]
+    assert parts["test_add"]["status"] == parts["test_scale"]["status"] == "passed"
+
+
+def test_an_infinite_loop_costs_only_its_own_test(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    shutil.copy(root / "solutions" / PHASE / "template_toy.py", root / PHASE / "template_toy.py")
+    (root / PHASE / "template_other.py").write_text("def double(x):\n    while True:\n        pass\n")
+    _, report, output = grade(root, timeout_s=2)
+    parts = by_test(report)
+    assert parts["test_double"]["status"] == "timed out", output
+    assert report["earned"] == 3
+
+
+def test_grades_csv_keeps_one_row_per_run(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    grade(root)
+    shutil.copy(root / "solutions" / PHASE / "template_toy.py", root / PHASE / "template_toy.py")
+    grade(root)
+    with open(root / "grades.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [row["earned"] for row in rows] == ["0", "3"]
+    assert rows[1][f"{PHASE}.template_toy::test_add"] == "2"
