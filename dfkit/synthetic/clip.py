@@ -1,0 +1,208 @@
+"""make_clip: a seeded synthetic face clip, real or fake, with ground truth for every cue.
+
+Per frame: warp the face texture with the head-motion affine, paint blinks, add the pulse on the
+skin, apply region manipulations (flicker, upsample), add sensor noise, quantise to uint8.
+A fake and the real clip of the same seed share every random draw of the base clip (identity,
+motion, blinks, pulse, noise); manipulations draw from their own stream, so their difference is
+exactly the manipulation.
+"""
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from dfkit.synthetic.eyelids import close_eyelids, eyelid_colours, paint_eyelids
+from dfkit.synthetic.manipulations import (BLEND_SOURCES, MANIPULATIONS, METHOD_NAMES, blend_into, flicker,
+                                           self_blend_source, upsample_artifact)
+from dfkit.synthetic.motion import affine_matrices, head_motion, moving_boxes, transform_points
+from dfkit.synthetic.noise import sensor_noise
+from dfkit.synthetic.photo import photo_scene
+from dfkit.synthetic.physiology import (BLINK_RATE_RANGE_HZ, PULSE_AMPLITUDE_RANGE, PULSE_BPM_RANGE,
+                                        PULSE_CHANNEL_WEIGHTS, blink_schedule, eyelid_closure, pulse_trace)
+from dfkit.synthetic.scene import drawn_scene
+
+NOISE_SIGMA_RANGE = (1.0, 2.0)  # sensor noise, grey levels
+NO_BLINK_MAX_CLOSURE = 0.5  # "no_blink" below strength 1 keeps shallow, incomplete lid movements
+
+
+@dataclass
+class Clip:
+    """A synthetic clip and its ground truth.
+
+    frames (T, H, W, 3) uint8 RGB; label 1 = fake; boxes (T, 4) float32 [x0, y0, x1, y1];
+    landmarks (T, 68, 2) float32 iBUG order; blinks: inclusive frame ranges of complete blinks;
+    pulse_bpm None when the clip has no pulse; masks (T, H, W) float32 in [0, 1], 1 = manipulated.
+    """
+
+    frames: np.ndarray
+    fps: float
+    label: int
+    manipulations: tuple
+    method: str
+    boxes: np.ndarray
+    landmarks: np.ndarray
+    blinks: list
+    pulse_bpm: float | None
+    masks: np.ndarray
+    seed: int
+    strength: float = 1.0
+    pulse_amplitude: float = 0.0
+
+    def sidecar(self):
+        """JSON-able ground truth (everything but frames and masks)."""
+        return {
+            "label": int(self.label), "manipulations": list(self.manipulations), "method": self.method,
+            "fps": float(self.fps), "num_frames": int(len(self.frames)),
+            "boxes": np.round(self.boxes, 2).tolist(), "landmarks": np.round(self.landmarks, 2).tolist(),
+            "blinks": [list(b) for b in self.blinks], "pulse_bpm": self.pulse_bpm,
+            "pulse_amplitude": float(self.pulse_amplitude), "seed": int(self.seed),
+            "strength": float(self.strength), "size": list(self.frames.shape[1:3]),
+        }
+
+
+def _check_args(seed, num_frames, size, fps, fake, manipulations, strength, pulse_bpm, blink_rate_hz,
+                blend_source):
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+    h, w = (size, size) if np.isscalar(size) else tuple(size)
+    if min(h, w) < 32:
+        raise ValueError(f"size must be at least 32 px, got {size}")
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    if not 0 < strength <= 1:
+        raise ValueError(f"strength must be in (0, 1], got {strength}")
+    if manipulations is not None and not fake:
+        raise ValueError(f"manipulations {manipulations} given for a real clip; pass fake=True")
+    manipulations = tuple(manipulations) if manipulations is not None else (("blend",) if fake else ())
+    unknown = [m for m in manipulations if m not in MANIPULATIONS]
+    if unknown or (fake and not manipulations):
+        raise ValueError(f"manipulations must be a non-empty subset of {MANIPULATIONS}, got {manipulations}")
+    if pulse_bpm is not None and not 30 <= pulse_bpm <= min(240, 30 * fps):
+        raise ValueError(f"pulse_bpm must be in [30, min(240, 30*fps)] (below Nyquist), got {pulse_bpm}")
+    if blink_rate_hz is not None and blink_rate_hz < 0:
+        raise ValueError(f"blink_rate_hz must be >= 0, got {blink_rate_hz}")
+    if blend_source not in BLEND_SOURCES:
+        raise ValueError(f"blend_source must be one of {BLEND_SOURCES}, got {blend_source!r}")
+    return (int(h), int(w)), tuple(dict.fromkeys(manipulations))
+
+
+def _warp(stack, mat, shape):
+    """Warp ``stack`` (h, w, C) by ``mat`` into the frame; returns (roi slices, (rh, rw, C) float32)."""
+    h, w = shape
+    th, tw = stack.shape[:2]
+    corners = np.array([[0, 0, 1], [tw, 0, 1], [0, th, 1], [tw, th, 1]], np.float64) @ mat.T
+    x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 1, [w, h])
+    local = mat.copy()
+    local[:, 2] -= [x0, y0]
+    warped = cv2.warpAffine(stack, local, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return (slice(y0, y1), slice(x0, x1)), warped.reshape(y1 - y0, x1 - x0, -1)
+
+
+def make_clip(seed=0, num_frames=32, size=128, fps=25.0, fake=False, manipulations=None, strength=1.0,
+              photo=None, pulse_bpm=None, blink_rate_hz=None, photo_box=None, blend_source="other",
+              source_seed=None):
+    """Generate one clip; see :class:`Clip` for the outputs.
+
+    ``size`` int (square) or (H, W). ``fake=True`` with ``manipulations=None`` means ("blend",).
+    ``photo``: None (drawn face), "astronaut", or an (H, W, 3) uint8 RGB photo with ``photo_box``.
+    ``pulse_bpm`` default: random in 55-100; ``blink_rate_hz`` default: random in 0.2-0.5.
+    ``blend_source``: "other" (a foreign identity; drawn from ``source_seed`` when given) or
+    "self" (SBI-style self-blend). Same arguments -> identical frames.
+    """
+    shape, manipulations = _check_args(seed, num_frames, size, fps, fake, manipulations, strength, pulse_bpm,
+                                       blink_rate_hz, blend_source)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0]))
+    manip_rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+    source_rng = None if source_seed is None else np.random.default_rng(np.random.SeedSequence([int(source_seed), 2]))
+    if photo is None:
+        scene = drawn_scene(rng, shape, source_rng)
+    else:
+        scene = photo_scene(rng, photo, photo_box, shape)
+
+    # Base-clip draws, in a fixed order whatever the manipulations.
+    mats = affine_matrices(head_motion(rng, num_frames, fps, scene.face_height), scene.center, target=scene.target)
+    rate = blink_rate_hz if blink_rate_hz is not None else rng.uniform(*BLINK_RATE_RANGE_HZ)
+    blinks = blink_schedule(rng, num_frames, fps, rate)
+    bpm = float(pulse_bpm) if pulse_bpm is not None else float(rng.uniform(*PULSE_BPM_RANGE))
+    amplitude = float(rng.uniform(*PULSE_AMPLITUDE_RANGE))
+    pulse_phase = rng.uniform(0, 2 * np.pi)
+    noise_sigma = rng.uniform(*NOISE_SIGMA_RANGE)
+
+    texture = scene.texture
+    rgb = texture.rgb
+    if "blend" in manipulations:
+        if blend_source == "self":
+            source = self_blend_source(rgb, manip_rng, scene.center, strength)
+        else:
+            source = scene.restyle(manip_rng)
+        rgb = blend_into(rgb, source, texture.region, strength)
+    closure = eyelid_closure(blinks, num_frames)
+    if "no_blink" in manipulations:
+        closure = eyelid_closure(blinks, num_frames, depth=NO_BLINK_MAX_CLOSURE * (1 - strength))
+        blinks = []
+    if "no_pulse" in manipulations:
+        amplitude *= 1 - strength
+    pulse = pulse_trace(num_frames, fps, bpm, amplitude, pulse_phase)
+
+    lids = eyelid_colours(rgb, texture.landmarks)
+    tex_landmarks = close_eyelids(texture.landmarks, closure)
+    landmarks = transform_points(mats, tex_landmarks)
+    open_landmarks = transform_points(mats, texture.landmarks)
+    boxes = moving_boxes(mats, texture.box)
+    centres = transform_points(mats, np.array([scene.center]))[:, 0]
+    pulse_rgb = pulse[:, None] * PULSE_CHANNEL_WEIGHTS
+    stack = np.dstack([rgb, texture.alpha, texture.skin, texture.region, texture.eyes]).astype(np.float32)
+    frames = np.empty((num_frames, *shape, 3), np.uint8)
+    masks = np.zeros((num_frames, *shape), np.float32)
+    for t in range(num_frames):
+        roi, warped = _warp(stack, mats[t], shape)
+        frame = scene.background.copy()
+        patch = frame[roi]
+        patch += warped[..., 3:4] * (warped[..., :3] - patch)
+        origin = np.array([roi[1].start, roi[0].start])
+        paint_eyelids(patch, open_landmarks[t] - origin, landmarks[t] - origin, lids, closure[t])
+        patch += warped[..., 4:5] * pulse_rgb[t]
+        region = warped[..., 5]
+        if "upsample" in manipulations:
+            patch = upsample_artifact(patch, region, strength)
+        if "flicker" in manipulations:
+            patch = flicker(patch, region, manip_rng, centres[t] - origin, scene.face_height, strength)
+        frame[roi] = patch
+        frame += sensor_noise(rng, frame.shape, noise_sigma)
+        frame += 0.5  # round, not truncate, in the uint8 cast below
+        np.clip(frame, 0, 255, out=frame)
+        frames[t] = frame
+        if manipulations:
+            masks[t][roi] = _manipulated(manipulations, warped)
+
+    method = "+".join(METHOD_NAMES[m] for m in manipulations) if manipulations else "real"
+    return Clip(frames, float(fps), int(bool(manipulations)), manipulations, method, boxes.astype(np.float32),
+                landmarks.astype(np.float32), blinks, bpm if amplitude > 0 else None, masks, int(seed),
+                float(strength), amplitude)
+
+
+def _manipulated(manipulations, warped):
+    """(rh, rw) mask of the pixels the manipulations rewrote (max over manipulations)."""
+    mask = np.zeros(warped.shape[:2], np.float32)
+    if {"blend", "flicker", "upsample"} & set(manipulations):
+        mask = np.maximum(mask, warped[..., 5])
+    if "no_blink" in manipulations:
+        mask = np.maximum(mask, warped[..., 6])
+    if "no_pulse" in manipulations:
+        mask = np.maximum(mask, warped[..., 4])
+    return np.clip(mask, 0, 1)
+
+
+def make_clips(n, seed=0, **kwargs):
+    """``n`` clips alternating real (even index) and fake (odd), each with its own derived seed."""
+    clips = []
+    for i in range(n):
+        clip_seed = int(np.random.SeedSequence([int(seed), 3, i]).generate_state(1)[0] >> 1)
+        fake = i % 2 == 1
+        kw = dict(kwargs) if fake else {k: v for k, v in kwargs.items() if k != "manipulations"}
+        clips.append(make_clip(seed=clip_seed, fake=fake, **kw))
+    return clips

@@ -1,0 +1,87 @@
+"""Write synthetic clips in the FaceForensics++ folder layout, so the real loaders read them.
+
+::
+
+    <out>/original_sequences/youtube/c23/videos/000.mp4 + 000.json
+    <out>/manipulated_sequences/<Method>/c23/videos/000_001.mp4 + 000_001.json + 000_001_masks.npz
+    <out>/splits/train.json, val.json, test.json   # [[target_id, source_id], ...] as in FF++
+
+Real video ``i`` and its fakes share the base clip (same seed) like FF++ target videos; the fake
+``i_j`` takes its foreign identity (blend) from video ``j = (i + 1) % n``.
+"""
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from dfkit.atomic import atomic_path, write_json
+from dfkit.synthetic.clip import make_clip
+from dfkit.synthetic.manipulations import MANIPULATIONS, METHOD_NAMES
+from dfkit.video import write_video
+
+SPLIT_FRACTIONS = {"val": 0.15, "test": 0.15}  # the rest is train
+
+
+def compression_folder(crf):
+    """FF++ compression folder for a CRF: 0 -> "raw", otherwise "c<crf>" (c23, c40)."""
+    return "raw" if int(crf) == 0 else f"c{int(crf)}"
+
+
+def video_seed(seed, index):
+    """Seed of real video ``index`` in a dataset of base ``seed``."""
+    return int(np.random.SeedSequence([int(seed), 4, int(index)]).generate_state(1)[0] >> 1)
+
+
+def split_pairs(num_videos, seed):
+    """{"train", "val", "test"}: lists of [target, source] id pairs, ~70/15/15, deterministic."""
+    pairs = [[f"{i:03d}", f"{(i + 1) % num_videos:03d}"] for i in range(num_videos)]
+    order = np.random.default_rng(np.random.SeedSequence([int(seed), 5])).permutation(num_videos)
+    n_test = max(1 if num_videos >= 2 else 0, int(round(SPLIT_FRACTIONS["test"] * num_videos)))
+    n_val = max(1 if num_videos >= 3 else 0, int(round(SPLIT_FRACTIONS["val"] * num_videos)))
+    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    return {name: [pairs[i] for i in sorted(idx)] for name, idx in (("train", train), ("val", val), ("test", test))}
+
+
+def _write_masks(path, masks):
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, masks=np.rint(masks * 255).astype(np.uint8))
+
+
+def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23,), manipulations=None,
+                  fps=25.0, photo=None, strength=1.0, progress=True):
+    """Write ``num_videos`` real videos and one fake per (video, manipulation); return the .mp4 Paths.
+
+    ``manipulations`` defaults to all of :data:`MANIPULATIONS`, each its own method folder
+    (:data:`METHOD_NAMES`). ``crfs`` are H.264 CRFs, one compression folder each. Sizes must be even.
+    """
+    out_dir = Path(out_dir)
+    manipulations = tuple(manipulations) if manipulations else MANIPULATIONS
+    unknown = [m for m in manipulations if m not in MANIPULATIONS]
+    if unknown:
+        raise ValueError(f"unknown manipulations {unknown}; expected some of {MANIPULATIONS}")
+    if num_videos < 1:
+        raise ValueError(f"num_videos must be >= 1, got {num_videos}")
+    h, w = (size, size) if np.isscalar(size) else tuple(size)
+    if h % 2 or w % 2:
+        raise ValueError(f"H.264 yuv420p needs an even frame size, got {h}x{w}")
+    jobs = [(i, None) for i in range(num_videos)] + [(i, m) for m in manipulations for i in range(num_videos)]
+    written = []
+    for index, manipulation in tqdm(jobs, desc="synthetic videos", disable=not progress, unit="video"):
+        common = dict(seed=video_seed(seed, index), num_frames=num_frames, size=(h, w), fps=fps, photo=photo)
+        if manipulation is None:
+            clip = make_clip(**common)
+            folder, name = out_dir / "original_sequences" / "youtube", f"{index:03d}"
+        else:
+            source = (index + 1) % num_videos
+            clip = make_clip(**common, fake=True, manipulations=(manipulation,), strength=strength,
+                             source_seed=video_seed(seed, source))
+            folder, name = out_dir / "manipulated_sequences" / METHOD_NAMES[manipulation], f"{index:03d}_{source:03d}"
+        for crf in crfs:
+            videos = folder / compression_folder(crf) / "videos"
+            written.append(write_video(videos / f"{name}.mp4", clip.frames, fps, crf=crf))
+            write_json(videos / f"{name}.json", clip.sidecar())
+            if clip.label == 1:
+                _write_masks(videos / f"{name}_masks.npz", clip.masks)
+    for name, pairs in split_pairs(num_videos, seed).items():
+        write_json(out_dir / "splits" / f"{name}.json", pairs)
+    return written

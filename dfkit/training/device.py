@@ -1,0 +1,50 @@
+"""Device choice and the speed features that depend on it (AMP, channels_last, pinned memory)."""
+import os
+
+import torch
+
+
+def select_device(preference=None):
+    """Pick a torch.device: ``preference`` ("cuda", "cuda:1", "mps", "cpu") or the best available.
+
+    Under torchrun with CUDA the default is ``cuda:$LOCAL_RANK``. Asking for an unavailable
+    device raises ValueError.
+    """
+    if preference is None:
+        if torch.cuda.is_available():
+            preference = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        elif torch.backends.mps.is_available():
+            preference = "mps"
+        else:
+            preference = "cpu"
+    device = torch.device(preference)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {preference!r} requested but CUDA is not available")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {preference!r} requested but Apple MPS is not available")
+    return device
+
+
+def amp_dtype(device, amp, dtype_name="float16"):
+    """The autocast dtype to use, or None for full fp32 (AMP only on CUDA; auto = on for CUDA)."""
+    enabled = device.type == "cuda" if amp is None else bool(amp)
+    if not enabled:
+        return None
+    if device.type != "cuda":
+        raise ValueError(f"mixed precision is supported on CUDA only, not on {device.type}")
+    if dtype_name == "bfloat16" and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return {"float16": torch.float16, "bfloat16": torch.bfloat16}[dtype_name]
+
+
+def use_channels_last(device, channels_last):
+    """Whether to store 4-D activations NHWC (auto: on CUDA, where cuDNN is faster with it)."""
+    return device.type == "cuda" if channels_last is None else bool(channels_last)
+
+
+def to_device(tensor, device, channels_last=False):
+    """Copy a batch tensor to ``device`` (non-blocking from pinned memory), NHWC if asked and 4-D."""
+    tensor = tensor.to(device, non_blocking=True)
+    if channels_last and tensor.dim() == 4:
+        tensor = tensor.contiguous(memory_format=torch.channels_last)
+    return tensor
