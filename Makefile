@@ -26,7 +26,7 @@ test: install
 	$(PY) -m pytest
 
 grade: install
-	$(PY) -m pytest tests $(HIDDEN_TESTS) -m points --impl templates --grades-dir $(GRADES_DIR) -q --no-header -p no:warnings
+	$(PY) -m pytest tests $(HIDDEN_TESTS) -m points --impl templates --grades-dir $(GRADES_DIR) -q --no-header --tb=no -rN -p no:warnings
 
 check-templates: install
 	$(PY) -m dfkit.curriculum.generate --check

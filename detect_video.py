@@ -73,7 +73,7 @@ def analyse_video(path, model, spec, num_frames, detector, features, classifier,
         boxes, found = detector.detect_clip(frames, smooth=False)
     with timed(seconds, "model", device):
         crops = np.stack([features.crop_face(frame, box, FACE_MARGIN, size) for frame, box in zip(frames, boxes)])
-        faces = features.normalize(crops, mean, std)
+        faces = features.normalize(crops, mean, std).contiguous(memory_format=torch.channels_last)
         frame_scores, video_score = classifier.predict_video(model, faces, how=how, batch_size=batch_size)
     per_frame = [{"index": int(i), "box": [round(float(v), 2) for v in box], "face_found": bool(f),
                   "score": float(s)} for i, box, f, s in zip(indices, boxes, found, frame_scores)]
@@ -94,6 +94,7 @@ def main(argv=None):
     with timed(seconds, "setup", device):
         info = probe(args.input)  # fail fast on a bad video, before loading any model
         model, arch, spec, _ = load_trained_detector(args.model, classifier, arch=args.arch, device=device)
+        model = model.to(memory_format=torch.channels_last)  # faster convolutions on CPU and on CUDA
         detector = FaceDetector(device=device, detect_size=args.detect_size)
     per_frame, video_score = analyse_video(args.input, model, spec, args.frames, detector, features, classifier,
                                            args.aggregate, args.batch_size, seconds)

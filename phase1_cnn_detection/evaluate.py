@@ -40,8 +40,8 @@ def build_parser():
     parser.add_argument("--detector", choices=("mtcnn", "groundtruth"), default=None,
                         help="face boxes for cropping (default: groundtruth for synthetic, else mtcnn)")
     parser.add_argument("--threshold", type=float, default=0.5, help="score at or above it = fake")
-    parser.add_argument("--aggregate", choices=("mean", "median", "max", "topk_mean"), default="mean",
-                        help="how frame scores pool into a video score")
+    parser.add_argument("--aggregate", choices=("mean", "median", "max", "topk"), default="mean",
+                        help="how frame scores pool into a video score (topk: mean of the top 25%%)")
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--arch", default=None, help="architecture of a bare state_dict checkpoint")
     parser.add_argument("--num-workers", type=int, default=0)

@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_efficientnet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: 20f5bb967e04bd34
+# template fingerprint: 735e21b3b07d070a
 """EfficientNet-B4 detector: the backbone of the Deepfake Detection Challenge winners.
 
 EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
@@ -27,15 +27,13 @@ Interface shared by every detector in this phase:
 * ``forward_features(x)``: (B, 3, H, W) -> (B, 1792, h, w) (attention-weighted when enabled).
 * ``embed(x)``:            (B, 3, H, W) -> (B, 1792) pooled penultimate embedding.
 """
-from collections.abc import Mapping
-from pathlib import Path
 
 import torch
 from torch import nn
 from torchvision.models import EfficientNet_B4_Weights, efficientnet_b4
 
-from dfkit.errors import CheckpointError, DfkitError
-from dfkit.training.checkpoint import describe_mismatch, load_checkpoint
+from dfkit.errors import DfkitError
+from dfkit.training.checkpoint import load_state_dict_checked, read_state_dict
 
 INPUT_SIZE = 380
 MEAN = (0.485, 0.456, 0.406)
@@ -133,41 +131,17 @@ def load_pretrained(model, path_or_state_dict):
       the backbone is loaded strictly, the head and the attention map keep their fresh
       initialisation (transfer learning).
     """
-    state = _read_state_dict(path_or_state_dict)
+    state = read_state_dict(path_or_state_dict)
     head = state.get("classifier.1.weight")
     fresh_head = head is None or head.shape[0] != 1
     allowed_missing = ()
     if fresh_head:
         state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
         allowed_missing = [k for k in model.state_dict() if k.startswith(("classifier.", "attention."))]
-    _load_checked(model, state, allowed_missing)
+    load_state_dict_checked(model, state, allowed_missing)
     return model
 
 
-_PREFIXES = ("module.", "model.")  # in nesting order, e.g. "module.model.features.0.0.weight"
-
-
-def _read_state_dict(source):
-    """A checkpoint path, training checkpoint or state_dict -> {name: tensor} without wrapper prefixes."""
-    if isinstance(source, (str, Path)):
-        source = load_checkpoint(source)
-    if isinstance(source.get("model"), Mapping):
-        source = source["model"]
-    state = dict(source)
-    for prefix in _PREFIXES:
-        if all(key.startswith(prefix) for key in state):
-            state = {key[len(prefix):]: value for key, value in state.items()}
-    return state
-
-
-def _load_checked(model, state, allowed_missing=()):
-    """``model.load_state_dict(state)``, raising CheckpointError that names missing/unexpected/misshapen keys."""
-    expected = {key: value for key, value in model.state_dict().items()
-                if key in state or key not in allowed_missing}
-    problem = describe_mismatch(state, expected)
-    if problem:
-        raise CheckpointError(f"checkpoint does not fit {type(model).__name__}: {problem}")
-    model.load_state_dict(state, strict=len(expected) == len(model.state_dict()))
 
 
 def _imagenet_state_dict():

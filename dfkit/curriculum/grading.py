@@ -8,7 +8,6 @@ test on a machine without CUDA).
 """
 import csv
 import datetime as _dt
-import json
 import textwrap
 from pathlib import Path
 

@@ -13,7 +13,8 @@ import numpy as np
 from scipy.stats import rankdata
 
 FPR_TARGETS = (0.01, 0.05, 0.1)
-VIDEO_AGGREGATIONS = ("mean", "median", "max", "topk_mean")
+VIDEO_AGGREGATIONS = ("mean", "median", "max", "topk")
+TOP_FRACTION = 0.25  # "topk" pools the highest quarter of a video's frame scores (at least one)
 
 
 def _check(labels, scores, both_classes=True):
@@ -136,11 +137,11 @@ def tpr_at_fpr(labels, scores, fpr=0.01):
     return float(curve_tpr[curve_fpr <= fpr].max())
 
 
-def aggregate_video_scores(scores, video_ids, labels, how="mean", k=5):
+def aggregate_video_scores(scores, video_ids, labels, how="mean", top_fraction=TOP_FRACTION):
     """Pool frame scores into one score per video.
 
     scores, labels: (N,) per frame; video_ids: (N,) hashable ids. ``how``: "mean", "median",
-    "max" or "topk_mean" (mean of the ``k`` highest frame scores). Every frame of a video must
+    "max" or "topk" (mean of the highest ``ceil(top_fraction * n)`` of a video's ``n`` frame scores). Every frame of a video must
     carry the same label (else ValueError).
 
     Returns ``(video_ids, video_scores (V,) float64, video_labels (V,) int64)`` in order of first
@@ -160,19 +161,20 @@ def aggregate_video_scores(scores, video_ids, labels, how="mean", k=5):
         video_labels = np.unique(labels[in_video])
         if video_labels.size > 1:
             raise ValueError(f"video {video_ids[first_index[video]]!r} mixes real and fake frame labels")
-        pooled.append(_pool(scores[in_video], how, k))
+        pooled.append(_pool(scores[in_video], how, top_fraction))
         pooled_labels.append(video_labels[0])
     ids = [video_ids[first_index[video]] for video in order]
     return ids, np.asarray(pooled, dtype=np.float64), np.asarray(pooled_labels, dtype=np.int64)
 
 
-def _pool(frame_scores, how, k):
+def _pool(frame_scores, how, top_fraction):
     if how == "mean":
         return frame_scores.mean()
     if how == "median":
         return np.median(frame_scores)
     if how == "max":
         return frame_scores.max()
+    k = max(1, int(np.ceil(top_fraction * frame_scores.size)))
     return np.sort(frame_scores)[-k:].mean()
 
 

@@ -9,6 +9,7 @@ A bare ``state_dict`` (name -> tensor) is accepted wherever only weights are nee
 """
 import random
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,37 @@ def _strip_prefix(state, prefix):
     if state and all(key.startswith(prefix) for key in state):
         return {key[len(prefix):]: value for key, value in state.items()}
     return state
+
+
+WRAPPER_PREFIXES = ("module.", "model.", "backbone.")  # DDP, FaceForensics++, DeepfakeBench; nesting order
+
+
+def read_state_dict(source, prefixes=WRAPPER_PREFIXES):
+    """A checkpoint path, a training checkpoint ``{"model": ...}`` or a state_dict -> ``{name: tensor}``.
+
+    Prefixes shared by every key (e.g. ``module.backbone.conv1.weight``) are dropped in order.
+    """
+    if isinstance(source, (str, Path)):
+        source = load_checkpoint(source)
+    if isinstance(source.get("model"), Mapping):
+        source = source["model"]
+    state = dict(source)
+    for prefix in prefixes:
+        state = _strip_prefix(state, prefix)
+    return state
+
+
+def load_state_dict_checked(model, state, allowed_missing=()):
+    """``model.load_state_dict(state)``; CheckpointError naming missing/unexpected/misshapen keys.
+
+    Keys in ``allowed_missing`` may be absent from ``state`` (e.g. a fresh head for transfer learning).
+    """
+    expected = {key: value for key, value in model.state_dict().items()
+                if key in state or key not in allowed_missing}
+    problem = describe_mismatch(state, expected)
+    if problem:
+        raise CheckpointError(f"checkpoint does not fit {type(model).__name__}: {problem}")
+    model.load_state_dict(state, strict=len(expected) == len(model.state_dict()))
 
 
 def describe_mismatch(saved, expected):

@@ -33,14 +33,11 @@ The module and parameter names (``conv1``, ``bn1``, ``block1.rep.0.pointwise``, 
 the original Keras-to-PyTorch port, so checkpoints from timm (``legacy_xception``), FaceForensics++
 and DeepfakeBench load with :func:`load_pretrained`.
 """
-from collections.abc import Mapping
-from pathlib import Path
 
-import torch
 from torch import nn
 
-from dfkit.errors import CheckpointError, DfkitError
-from dfkit.training.checkpoint import describe_mismatch, load_checkpoint
+from dfkit.errors import DfkitError
+from dfkit.training.checkpoint import load_state_dict_checked, read_state_dict
 
 INPUT_SIZE = 299
 MEAN = (0.5, 0.5, 0.5)
@@ -250,7 +247,7 @@ def load_pretrained(model, path_or_state_dict):
 
     Every other key must match ``model``'s exactly (names and shapes).
     """
-    state = _read_state_dict(path_or_state_dict)
+    state = read_state_dict(path_or_state_dict)
     state = _to_timm_layout(state)
     head_outputs = state["fc.weight"].shape[0] if "fc.weight" in state else None
     if head_outputs == 2:
@@ -260,24 +257,10 @@ def load_pretrained(model, path_or_state_dict):
         del state["fc.weight"]
         state.pop("fc.bias", None)
     allowed_missing = () if head_outputs in (1, 2) else ("fc.weight", "fc.bias")
-    _load_checked(model, state, allowed_missing)
+    load_state_dict_checked(model, state, allowed_missing)
     return model
 
 
-_PREFIXES = ("module.", "model.", "backbone.")  # in nesting order, e.g. "module.backbone.conv1.weight"
-
-
-def _read_state_dict(source):
-    """A checkpoint path, training checkpoint or state_dict -> {name: tensor} without wrapper prefixes."""
-    if isinstance(source, (str, Path)):
-        source = load_checkpoint(source)
-    if isinstance(source.get("model"), Mapping):
-        source = source["model"]
-    state = dict(source)
-    for prefix in _PREFIXES:
-        if all(key.startswith(prefix) for key in state):
-            state = {key[len(prefix):]: value for key, value in state.items()}
-    return state
 
 
 def _to_timm_layout(state):
@@ -292,16 +275,6 @@ def _to_timm_layout(state):
             value = value[:, :, None, None]
         converted[key] = value
     return converted
-
-
-def _load_checked(model, state, allowed_missing=()):
-    """``model.load_state_dict(state)``, raising CheckpointError that names missing/unexpected/misshapen keys."""
-    expected = {key: value for key, value in model.state_dict().items()
-                if key in state or key not in allowed_missing}
-    problem = describe_mismatch(state, expected)
-    if problem:
-        raise CheckpointError(f"checkpoint does not fit {type(model).__name__}: {problem}")
-    model.load_state_dict(state, strict=len(expected) == len(model.state_dict()))
 
 
 def _imagenet_state_dict():
