@@ -130,16 +130,42 @@ class VideoSubset(Dataset):
 
 
 def split_videos(video_ids, labels, val_fraction, seed):
-    """Seeded video-level split: ``(train ids, val ids)``, stratified so both classes reach val."""
+    """Seeded video-level split: ``(train ids, val ids)`` that keeps each real video with its fakes.
+
+    Groups never split: in-memory ids "<method>/<position:04d>" (:func:`dfkit.synthetic.make_clips`)
+    pair clip 2k (real) with 2k+1 (its fake); FaceForensics++ ids "<method>/<a>_<b>" join the real
+    videos a and b and all their fakes. Groups are shuffled per label mix (real+fake, real only,
+    fake only) and ~``val_fraction`` of each goes to val, at least one when there are two or more.
+    """
     per_video = dict(zip(video_ids, labels))
+    names = {v: str(v).split("/", 1)[-1] for v in per_video}
+    if all(len(n) == 4 and n.isdigit() for n in names.values()):
+        group_of = {v: int(n) // 2 for v, n in names.items()}
+    else:
+        parent = {}
+
+        def root(token):
+            while parent.setdefault(token, token) != token:
+                token = parent[token]
+            return token
+
+        tokens = {v: n.split("__")[0].split("_") for v, n in names.items()}
+        tokens = {v: t if all(p.isdigit() for p in t) else [names[v]] for v, t in tokens.items()}
+        for t in tokens.values():
+            for other in t[1:]:
+                parent[root(other)] = root(t[0])
+        group_of = {v: root(t[0]) for v, t in tokens.items()}
+    groups = {}
+    for v in sorted(per_video):
+        groups.setdefault(group_of[v], []).append(v)
     rng = np.random.default_rng(seed)
     train, val = [], []
-    for label in (0, 1):
-        ids = sorted(v for v, lab in per_video.items() if lab == label)
-        rng.shuffle(ids)
-        n_val = max(1, round(len(ids) * val_fraction)) if len(ids) > 1 else 0
-        val += ids[:n_val]
-        train += ids[n_val:]
+    for mix in ((0, 1), (0,), (1,)):
+        keys = sorted((k for k, vs in groups.items() if tuple(sorted({per_video[v] for v in vs})) == mix), key=str)
+        rng.shuffle(keys)
+        n_val = max(1, round(len(keys) * val_fraction)) if len(keys) > 1 else 0
+        val += [v for k in keys[:n_val] for v in groups[k]]
+        train += [v for k in keys[n_val:] for v in groups[k]]
     return sorted(train), sorted(val)
 
 

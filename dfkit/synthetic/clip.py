@@ -198,11 +198,17 @@ def _manipulated(manipulations, warped):
 
 
 def make_clips(n, seed=0, **kwargs):
-    """``n`` clips alternating real (even index) and fake (odd), each with its own derived seed."""
+    """``n`` clips in FaceForensics++-style pairs: clip ``2k`` is real, clip ``2k + 1`` its fake.
+
+    Both clips of pair ``k`` share one derived base seed (same identity, motion, blinks, pulse,
+    noise), so they differ only by the manipulation; ``kwargs`` go to :func:`make_clip`
+    (``manipulations`` to the fakes only). Hold out whole pairs (``index // 2``), never half of one.
+    An odd ``n`` ends with a lone real clip.
+    """
     clips = []
     for i in range(n):
-        clip_seed = int(np.random.SeedSequence([int(seed), 3, i]).generate_state(1)[0] >> 1)
+        pair_seed = int(np.random.SeedSequence([int(seed), 3, i // 2]).generate_state(1)[0] >> 1)
         fake = i % 2 == 1
         kw = dict(kwargs) if fake else {k: v for k, v in kwargs.items() if k != "manipulations"}
-        clips.append(make_clip(seed=clip_seed, fake=fake, **kw))
+        clips.append(make_clip(seed=pair_seed, fake=fake, **kw))
     return clips

@@ -6,8 +6,13 @@
     <out>/manipulated_sequences/<Method>/c23/videos/000_001.mp4 + 000_001.json + 000_001_masks.npz
     <out>/splits/train.json, val.json, test.json   # [[target_id, source_id], ...] as in FF++
 
-Real video ``i`` and its fakes share the base clip (same seed) like FF++ target videos; the fake
-``i_j`` takes its foreign identity (blend) from video ``j = (i + 1) % n``.
+As in FF++, the videos are grouped in disjoint pairs ``[a, b]`` (consecutive entries of a seeded
+permutation): each pair has the two fakes ``a_b`` (target ``a``, foreign identity blended in from
+``b``) and ``b_a``, and a split holds whole pairs, both reals and both fakes. A fake shares its
+target's base clip (same seed). With an odd count the video left over is paired with itself
+(``[v, v]``, one fake ``v_v`` whose foreign identity is drawn from its own seed), so every video is
+still the target of exactly one fake per manipulation. Pairs go ~70/15/15 to train/val/test, with
+at least one pair in val and in test from 6 videos on.
 """
 from pathlib import Path
 
@@ -32,14 +37,36 @@ def video_seed(seed, index):
     return int(np.random.SeedSequence([int(seed), 4, int(index)]).generate_state(1)[0] >> 1)
 
 
+def video_pairs(num_videos, seed):
+    """Disjoint [target, source] id pairs covering every video once, deterministic in ``seed``.
+
+    Consecutive entries of a seeded permutation; an odd video out is paired with itself.
+    """
+    order = np.random.default_rng(np.random.SeedSequence([int(seed), 5])).permutation(num_videos).tolist()
+    if num_videos % 2:
+        order.append(order[-1])
+    return [[f"{a:03d}", f"{b:03d}"] for a, b in zip(order[0::2], order[1::2])]
+
+
 def split_pairs(num_videos, seed):
-    """{"train", "val", "test"}: lists of [target, source] id pairs, ~70/15/15, deterministic."""
-    pairs = [[f"{i:03d}", f"{(i + 1) % num_videos:03d}"] for i in range(num_videos)]
-    order = np.random.default_rng(np.random.SeedSequence([int(seed), 5])).permutation(num_videos)
-    n_test = max(1 if num_videos >= 2 else 0, int(round(SPLIT_FRACTIONS["test"] * num_videos)))
-    n_val = max(1 if num_videos >= 3 else 0, int(round(SPLIT_FRACTIONS["val"] * num_videos)))
-    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
-    return {name: [pairs[i] for i in sorted(idx)] for name, idx in (("train", train), ("val", val), ("test", test))}
+    """{"train", "val", "test"}: lists of [target, source] pairs from :func:`video_pairs`, ~70/15/15 by pair.
+
+    From 3 pairs (6 videos) on, val and test hold at least one pair each; with 2 pairs, test holds one.
+    """
+    pairs = video_pairs(num_videos, seed)
+    n = len(pairs)
+    n_test = max(1 if n >= 2 else 0, int(round(SPLIT_FRACTIONS["test"] * n)))
+    n_val = max(1 if n >= 3 else 0, int(round(SPLIT_FRACTIONS["val"] * n)))
+    test, val, train = pairs[:n_test], pairs[n_test:n_test + n_val], pairs[n_test + n_val:]
+    return {"train": sorted(train), "val": sorted(val), "test": sorted(test)}
+
+
+def fake_jobs(num_videos, seed):
+    """(target, source) index of every fake: both directions of each pair of :func:`video_pairs`."""
+    jobs = set()
+    for a, b in video_pairs(num_videos, seed):
+        jobs |= {(int(a), int(b)), (int(b), int(a))}
+    return sorted(jobs)
 
 
 def _write_masks(path, masks):
@@ -49,7 +76,7 @@ def _write_masks(path, masks):
 
 def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23,), manipulations=None,
                   fps=25.0, photo=None, strength=1.0, progress=True):
-    """Write ``num_videos`` real videos and one fake per (video, manipulation); return the .mp4 Paths.
+    """Write ``num_videos`` real videos and one fake per (target video, manipulation); return the .mp4 Paths.
 
     ``manipulations`` defaults to all of :data:`MANIPULATIONS`, each its own method folder
     (:data:`METHOD_NAMES`). ``crfs`` are H.264 CRFs, one compression folder each. Sizes must be even.
@@ -64,15 +91,15 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
     h, w = (size, size) if np.isscalar(size) else tuple(size)
     if h % 2 or w % 2:
         raise ValueError(f"H.264 yuv420p needs an even frame size, got {h}x{w}")
-    jobs = [(i, None) for i in range(num_videos)] + [(i, m) for m in manipulations for i in range(num_videos)]
+    fakes = fake_jobs(num_videos, seed)
+    jobs = [(i, None, None) for i in range(num_videos)] + [(i, j, m) for m in manipulations for i, j in fakes]
     written = []
-    for index, manipulation in tqdm(jobs, desc="synthetic videos", disable=not progress, unit="video"):
+    for index, source, manipulation in tqdm(jobs, desc="synthetic videos", disable=not progress, unit="video"):
         common = dict(seed=video_seed(seed, index), num_frames=num_frames, size=(h, w), fps=fps, photo=photo)
         if manipulation is None:
             clip = make_clip(**common)
             folder, name = out_dir / "original_sequences" / "youtube", f"{index:03d}"
         else:
-            source = (index + 1) % num_videos
             clip = make_clip(**common, fake=True, manipulations=(manipulation,), strength=strength,
                              source_seed=video_seed(seed, source))
             folder, name = out_dir / "manipulated_sequences" / METHOD_NAMES[manipulation], f"{index:03d}_{source:03d}"

@@ -90,8 +90,6 @@ def test_train_and_evaluate_on_written_dataset_with_seeded_split(written_dataset
     check_evaluation_report(report)
 
 
-@pytest.mark.xfail(strict=True, reason="dfkit.synthetic.split_pairs chains pairs (i, i+1), so a real id is named by "
-                   "pairs of several splits and lands in train: the test split holds no real video")
 def test_train_and_evaluate_on_official_split(written_dataset, tmp_path):
     """splits/{train,val,test}.json decide the videos (FaceForensics++ protocol)."""
     out, faces, report = tmp_path / "run", tmp_path / "faces", tmp_path / "report"

@@ -73,12 +73,19 @@ def test_pulse_and_blink_parameters_are_honoured():
     assert clip.pulse_bpm == 72.0 and clip.blinks == []
 
 
-def test_make_clips_alternates_real_and_fake_with_distinct_seeds():
-    clips = make_clips(4, seed=1, num_frames=4, size=64, manipulations=("upsample",))
-    assert [c.label for c in clips] == [0, 1, 0, 1]
-    assert [c.manipulations for c in clips] == [(), ("upsample",), (), ("upsample",)]
-    assert len({c.seed for c in clips}) == 4
-    again = make_clips(4, seed=1, num_frames=4, size=64, manipulations=("upsample",))
+def test_make_clips_pairs_each_real_clip_with_its_fake():
+    clips = make_clips(5, seed=1, num_frames=4, size=64, manipulations=("upsample",))
+    assert [c.label for c in clips] == [0, 1, 0, 1, 0]
+    assert [c.manipulations for c in clips] == [(), ("upsample",), (), ("upsample",), ()]
+    assert [c.seed == clips[i - i % 2].seed for i, c in enumerate(clips)] == [True] * 5, "a fake shares its real's seed"
+    assert len({c.seed for c in clips}) == 3, "each pair has its own base seed"
+    for real, fake in ((clips[0], clips[1]), (clips[2], clips[3])):
+        # Same base clip: outside the manipulated region the frames agree exactly.
+        outside = fake.masks == 0
+        np.testing.assert_array_equal(real.frames[outside], fake.frames[outside])
+        np.testing.assert_array_equal(real.boxes, fake.boxes)
+        assert not np.array_equal(real.frames, fake.frames)
+    again = make_clips(5, seed=1, num_frames=4, size=64, manipulations=("upsample",))
     assert all(np.array_equal(a.frames, b.frames) for a, b in zip(clips, again))
 
 

@@ -5,6 +5,7 @@ import av
 import numpy as np
 import pytest
 
+from dfkit.datasets import load_records
 from dfkit.synthetic import METHOD_NAMES, make_clip, write_dataset
 from dfkit.synthetic.__main__ import main
 
@@ -42,8 +43,29 @@ def test_splits_are_ffpp_pairs_covering_every_video_once(dataset):
     out, _ = dataset
     splits = {name: json.loads((out / "splits" / f"{name}.json").read_text()) for name in ("train", "val", "test")}
     pairs = [tuple(p) for s in splits.values() for p in s]
-    assert sorted(pairs) == [("000", "001"), ("001", "000")]
+    assert sorted(tuple(sorted(p)) for p in pairs) == [("000", "001")], f"expected one pair of 000 and 001, got {pairs}"
     assert all(isinstance(p, list) and len(p) == 2 and all(isinstance(i, str) for i in p) for s in splits.values() for p in s)
+
+
+@pytest.mark.parametrize("num_videos", [6, 7, 13])
+def test_every_split_holds_whole_pairs_of_real_and_fake_videos(tmp_path, num_videos):
+    write_dataset(tmp_path, num_videos, num_frames=1, size=32, seed=2, manipulations=("blend",), progress=False)
+    videos_of = {}
+    for split in ("train", "val", "test"):
+        records = load_records("synthetic", tmp_path, split=split)
+        labels = {r.label for r in records}
+        assert labels == {0, 1}, f"{split} split: expected real (0) and fake (1) videos, got labels {labels}"
+        # Every identity a split names (reals "a", fakes "a_b") belongs to that split alone.
+        videos_of[split] = {i for r in records for i in r.video_id.split("_")}
+        for r in records:
+            if r.label == 1:
+                target, source = r.video_id.split("_")
+                assert {target, source} <= videos_of[split], f"{split}: fake {r.video_id} without its reals"
+    assert sum(len(ids) for ids in videos_of.values()) == num_videos, f"video ids shared between splits: {videos_of}"
+    assert set().union(*videos_of.values()) == {f"{i:03d}" for i in range(num_videos)}
+    fakes = {r.video_id for r in load_records("synthetic", tmp_path)} - {f"{i:03d}" for i in range(num_videos)}
+    assert len(fakes) == num_videos, f"expected one fake per target video, got {sorted(fakes)}"
+    assert all(f"{b}_{a}" in fakes for a, b in (f.split("_") for f in fakes)), "a pair needs both fakes a_b and b_a"
 
 
 def test_sidecar_and_masks_describe_the_fake(dataset):
