@@ -36,9 +36,11 @@ templates: install
 	$(PY) -m dfkit.curriculum.generate $(if $(FORCE),--force)
 
 demo: install
-	$(PY) -m dfkit.synthetic --out $(DEMO_DIR)/data --num-videos 24 --frames 16 --size 128 --seed 0
+	$(PY) -m dfkit.synthetic --out $(DEMO_DIR)/data --num-videos 128 --frames 8 --size 256 --seed 0 \
+		--manipulations blend --strength 0.3
 	$(PY) phase1_cnn_detection/train.py --dataset synthetic --data-root $(DEMO_DIR)/data --model meso4 \
-		--epochs 6 --batch-size 32 --output $(DEMO_DIR)/meso4
-	$(PY) phase1_cnn_detection/evaluate.py --checkpoint $(DEMO_DIR)/meso4/best.pt \
-		--dataset synthetic --test-data $(DEMO_DIR)/data --output $(DEMO_DIR)/report
+		--epochs 10 --batch-size 8 --lr 2e-3 --frames-per-video 3 --faces-dir $(DEMO_DIR)/faces \
+		--output $(DEMO_DIR)/meso4
+	$(PY) phase1_cnn_detection/evaluate.py --checkpoint $(DEMO_DIR)/meso4/best.pt --dataset synthetic \
+		--test-data $(DEMO_DIR)/data --frames-per-video 3 --faces-dir $(DEMO_DIR)/faces --output $(DEMO_DIR)/report
 	@echo "demo report: $(DEMO_DIR)/report/metrics.json (ROC plot beside it)"

@@ -23,10 +23,9 @@ import numpy as np
 import torch
 
 from dfkit.atomic import write_json
-from dfkit.cli import run
+from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.curriculum import add_impl_argument, load
-from phase1_cnn_detection.cli_common import (CLASSIFIER, FACE_MARGIN, FEATURES, ArgumentParser,
-                                             load_trained_detector, positive_int, use_impl)
+from phase1_cnn_detection.cli_common import CLASSIFIER, FACE_MARGIN, FEATURES, load_trained_detector, use_impl
 
 
 def build_parser():

@@ -4,6 +4,7 @@ Targets: video-level AUC >= 0.95 on held-out clips (other seeds, never seen in t
 training time <= 60 s with 2 torch threads.
 
     python benchmarks/bench_phase1_meso4.py [--train-videos 256] [--frames 1] [--size 256] [--epochs 18]
+        [--strength 1.0] [--test-videos 64]
 
 Clips come in real/fake pairs (:func:`dfkit.synthetic.make_clips`: a fake is its real clip with
 the blend), so the only cue that separates them is the manipulation, not the identity.
@@ -34,6 +35,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=18)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--strength", type=float, default=1.0, help="artifact strength of the fakes, (0, 1]")
     parser.add_argument("--augment", choices=("none", "light", "medium"), default="none")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
@@ -43,13 +45,15 @@ def main():
     size, mean, std = classifier.input_spec("meso4")
 
     started = time.perf_counter()
-    train_clips = make_clips(args.train_videos, seed=args.seed, num_frames=args.frames, size=args.size)
-    test_clips = make_clips(args.test_videos, seed=args.seed + 1000, num_frames=args.frames, size=args.size)
+    clip_args = dict(num_frames=args.frames, size=args.size, strength=args.strength)
+    train_clips = make_clips(args.train_videos, seed=args.seed, **clip_args)
+    test_clips = make_clips(args.test_videos, seed=args.seed + 1000, **clip_args)
     transform = Normalizer(size, mean, std)
     train_set = SyntheticFrameDataset(train_clips, transform=Normalizer(size, mean, std, augment=args.augment))
     test_set = SyntheticFrameDataset(test_clips, transform=transform)
     print(f"data: {len(train_clips)} training clips ({len(train_set)} crops), {len(test_clips)} held-out clips "
-          f"({len(test_set)} crops), {args.size} px frames, made in {time.perf_counter() - started:.1f} s")
+          f"({len(test_set)} crops), {args.size} px frames, strength {args.strength}, "
+          f"made in {time.perf_counter() - started:.1f} s")
 
     with tempfile.TemporaryDirectory() as output:
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,

@@ -1,9 +1,29 @@
 """Shared CLI plumbing: one clear message and a non-zero exit for bad input."""
+import argparse
 import sys
 
 from dfkit.errors import DfkitError
 
 EXIT_BAD_INPUT = 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error: ``error: <what is wrong> (see <prog> --help)``, exit status 2."""
+
+    def error(self, message):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def run(main, argv=None):

@@ -1,22 +1,17 @@
 """What phase 1's command-line tools share (train.py, evaluate.py, ../detect_video.py). Not an exercise.
 
-* :class:`ArgumentParser`: a bad flag gives one ``error: ...`` line and exit status 2.
+* :func:`add_runtime_arguments`: the device / worker / progress flags of train.py and evaluate.py.
 * :func:`use_impl`: route ``--impl`` to every phase module the tools load (through the switch).
 * :class:`Phase1Config`: dfkit's TrainConfig plus the phase-1 settings a checkpoint must remember.
 * :func:`load_trained_detector`: checkpoint -> (model in eval mode, arch, input spec).
-* :class:`Normalizer`, :class:`VideoSubset`, :func:`split_videos`, :func:`preprocess_faces_dir`:
-  datasets of face crops for training and evaluation.
+* :class:`Normalizer`, :func:`preprocess_faces_dir`: face crops for training and evaluation.
 """
-import argparse
 import os
-import sys
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from torch.utils.data import Dataset
 
-from dfkit.cli import EXIT_BAD_INPUT
 from dfkit.curriculum.switch import ENV_VAR
 from dfkit.errors import CheckpointError, DatasetLayoutError
 from dfkit.training import TrainConfig, load_checkpoint, load_model_weights
@@ -28,23 +23,11 @@ CROP_SIZE = 320     # side of the cached face crops (resized to the model's inpu
 DATASETS = ("synthetic", "faceforensics", "celebdf", "dfdc", "folder")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with a one-line error: ``error: <what is wrong>`` on stderr, exit status 2."""
-
-    def error(self, message):
-        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-
-
-def positive_int(text):
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def add_runtime_arguments(parser):
+    """--device, --num-workers and --quiet, as train.py and evaluate.py take them."""
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def use_impl(impl):
@@ -110,63 +93,6 @@ class Normalizer:
         from torchvision.transforms.v2.functional import normalize
 
         return normalize(self.augmentation(image), self.mean, self.std)
-
-
-class VideoSubset(Dataset):
-    """The items of ``dataset`` whose video id is in ``video_ids`` (keeps ``labels`` / ``video_ids``)."""
-
-    def __init__(self, dataset, video_ids):
-        keep = set(video_ids)
-        self.dataset = dataset
-        self.indices = [i for i, vid in enumerate(dataset.video_ids) if vid in keep]
-        self.labels = [dataset.labels[i] for i in self.indices]
-        self.video_ids = [dataset.video_ids[i] for i in self.indices]
-
-    def __len__(self):
-        return len(self.indices)
-
-    def __getitem__(self, index):
-        return self.dataset[self.indices[index]]
-
-
-def split_videos(video_ids, labels, val_fraction, seed):
-    """Seeded video-level split: ``(train ids, val ids)`` that keeps each real video with its fakes.
-
-    Groups never split: in-memory ids "<method>/<position:04d>" (:func:`dfkit.synthetic.make_clips`)
-    pair clip 2k (real) with 2k+1 (its fake); FaceForensics++ ids "<method>/<a>_<b>" join the real
-    videos a and b and all their fakes. Groups are shuffled per label mix (real+fake, real only,
-    fake only) and ~``val_fraction`` of each goes to val, at least one when there are two or more.
-    """
-    per_video = dict(zip(video_ids, labels))
-    names = {v: str(v).split("/", 1)[-1] for v in per_video}
-    if all(len(n) == 4 and n.isdigit() for n in names.values()):
-        group_of = {v: int(n) // 2 for v, n in names.items()}
-    else:
-        parent = {}
-
-        def root(token):
-            while parent.setdefault(token, token) != token:
-                token = parent[token]
-            return token
-
-        tokens = {v: n.split("__")[0].split("_") for v, n in names.items()}
-        tokens = {v: t if all(p.isdigit() for p in t) else [names[v]] for v, t in tokens.items()}
-        for t in tokens.values():
-            for other in t[1:]:
-                parent[root(other)] = root(t[0])
-        group_of = {v: root(t[0]) for v, t in tokens.items()}
-    groups = {}
-    for v in sorted(per_video):
-        groups.setdefault(group_of[v], []).append(v)
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for mix in ((0, 1), (0,), (1,)):
-        keys = sorted((k for k, vs in groups.items() if tuple(sorted({per_video[v] for v in vs})) == mix), key=str)
-        rng.shuffle(keys)
-        n_val = max(1, round(len(keys) * val_fraction)) if len(keys) > 1 else 0
-        val += [v for k in keys[:n_val] for v in groups[k]]
-        train += [v for k in keys[n_val:] for v in groups[k]]
-    return sorted(train), sorted(val)
 
 
 def video_methods(video_ids):

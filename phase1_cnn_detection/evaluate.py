@@ -17,12 +17,13 @@ import sys
 from pathlib import Path
 
 from dfkit.atomic import write_json
-from dfkit.cli import run
+from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.curriculum import add_impl_argument, load
+from dfkit.data import VideoSubset
 from dfkit.errors import DatasetLayoutError
 from phase1_cnn_detection.cli_common import (
-    CLASSIFIER, DATASETS, ArgumentParser, Normalizer, VideoSubset, check_both_classes, load_trained_detector,
-    positive_int, preprocess_faces_dir, use_impl, video_methods)
+    CLASSIFIER, DATASETS, Normalizer, add_runtime_arguments, check_both_classes, load_trained_detector,
+    preprocess_faces_dir, use_impl, video_methods)
 
 
 def build_parser():
@@ -44,9 +45,7 @@ def build_parser():
                         help="how frame scores pool into a video score (topk: mean of the top 25%%)")
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--arch", default=None, help="architecture of a bare state_dict checkpoint")
-    parser.add_argument("--num-workers", type=int, default=0)
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_runtime_arguments(parser)
     add_impl_argument(parser)
     return parser
 

@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_efficientnet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: 735e21b3b07d070a
+# template fingerprint: 4f6c3b30668203ae
 """EfficientNet-B4 detector: the backbone of the Deepfake Detection Challenge winners.
 
 EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
@@ -140,8 +140,6 @@ def load_pretrained(model, path_or_state_dict):
         allowed_missing = [k for k in model.state_dict() if k.startswith(("classifier.", "attention."))]
     load_state_dict_checked(model, state, allowed_missing)
     return model
-
-
 
 
 def _imagenet_state_dict():

@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_xceptionnet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: d77fb87b658aaec5
+# template fingerprint: a3031f10f0e4585e
 """Xception: the FaceForensics++ baseline detector, built from scratch.
 
 Xception (Chollet, "Xception: Deep Learning with Depthwise Separable Convolutions", CVPR 2017)
@@ -204,8 +204,6 @@ def load_pretrained(model, path_or_state_dict):
     allowed_missing = () if head_outputs in (1, 2) else ("fc.weight", "fc.bias")
     load_state_dict_checked(model, state, allowed_missing)
     return model
-
-
 
 
 def _to_timm_layout(state):

@@ -19,13 +19,14 @@ import sys
 from pathlib import Path
 
 from dfkit.atomic import write_json
-from dfkit.cli import run
+from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.curriculum import add_impl_argument, load
+from dfkit.data import VideoSubset, split_videos
 from dfkit.errors import CheckpointError
 
 from phase1_cnn_detection.cli_common import (
-    CLASSIFIER, DATASETS, ArgumentParser, Phase1Config, VideoSubset, check_both_classes, model_input_spec, Normalizer,
-    positive_int, preprocess_faces_dir, split_videos, use_impl)
+    CLASSIFIER, DATASETS, Normalizer, Phase1Config, add_runtime_arguments, check_both_classes, model_input_spec,
+    preprocess_faces_dir, use_impl)
 
 def build_parser():
     parser = ArgumentParser(prog="train.py", description=__doc__.split("\n")[0])
@@ -57,9 +58,7 @@ def build_parser():
     parser.add_argument("--num-videos", type=positive_int, default=48,
                         help="in-memory synthetic set: number of clips (half real)")
     parser.add_argument("--clip-size", type=positive_int, default=96, help="in-memory synthetic frame side (px)")
-    parser.add_argument("--num-workers", type=int, default=0)
-    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_runtime_arguments(parser)
     add_impl_argument(parser)
     return parser
 

@@ -15,7 +15,7 @@ import argparse
 import logging
 import sys
 
-from dfkit.cli import run
+from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.datasets import DATASETS, load_records
 from dfkit.preprocess.pipeline import DETECTORS, PreprocessOptions, preprocess_records
 
@@ -31,15 +31,8 @@ def parse_shard(text):
     return index, count
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m dfkit.preprocess", description=__doc__.split("\n")[0],
+    parser = ArgumentParser(prog="python -m dfkit.preprocess", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--dataset", required=True, choices=sorted(DATASETS))
     parser.add_argument("--data-root", required=True, help="the dataset folder, in its published layout")

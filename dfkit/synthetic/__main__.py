@@ -7,20 +7,13 @@ import argparse
 import time
 from collections import Counter
 
-from dfkit.cli import run
+from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.synthetic.dataset_writer import write_dataset
 from dfkit.synthetic.manipulations import MANIPULATIONS
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
 def _even_size(text):
-    value = _positive_int(text)
+    value = positive_int(text)
     if value % 2 or value < 32:
         raise argparse.ArgumentTypeError(f"expected an even size >= 32 px (H.264 yuv420p), got {text}")
     return value
@@ -41,11 +34,11 @@ def _crf(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m dfkit.synthetic", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m dfkit.synthetic", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output folder (FaceForensics++ layout)")
-    parser.add_argument("--num-videos", type=_positive_int, default=10,
+    parser.add_argument("--num-videos", type=positive_int, default=10,
                         help="real videos (each gets one fake per method)")
-    parser.add_argument("--frames", type=_positive_int, default=32, help="frames per video")
+    parser.add_argument("--frames", type=positive_int, default=32, help="frames per video")
     parser.add_argument("--size", type=_even_size, default=128, help="square frame size in px (even)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fps", type=float, default=25.0)

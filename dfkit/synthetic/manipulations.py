@@ -1,7 +1,7 @@
 """The fake-making manipulations, one per curriculum phase cue.
 
-* ``blend`` (phase 1): a foreign face mixed into the inner face with a soft mask (boundary and
-  colour/texture mismatch); ``self`` mode is SBI-style, the face blended onto itself after a
+* ``blend`` (phase 1): a foreign, generator-smoothed face mixed into the inner face with a soft mask
+  (boundary, colour and texture mismatch); ``self`` mode is SBI-style, the face blended onto itself after a
   slight colour and scale change.
 * ``flicker`` (phase 2): frame-independent jitter (shift, rotation, colour gain) of the region.
 * ``upsample`` (phase 3): 2x average-pool down, then zero-insertion up with a fixed 3-tap kernel
@@ -18,6 +18,7 @@ METHOD_NAMES = {"blend": "BlendSwap", "flicker": "Flicker", "upsample": "Upsampl
                 "no_blink": "NoBlink", "no_pulse": "NoPulse"}
 BLEND_SOURCES = ("other", "self")
 CHECKERBOARD_GAIN = 0.12  # even/odd pixel gain difference of the up-sampling kernel at strength 1
+GENERATOR_BLUR = 0.02     # Gaussian sigma of a generated (swapped-in) face, as a fraction of its width
 
 
 def blend_into(rgb, source, region, strength):
@@ -35,10 +36,20 @@ def self_blend_source(rgb, rng, center, strength):
     return np.clip(zoomed * gain.astype(np.float32), 0, 255)
 
 
-def restyled_source(rgb, rng, scale):
-    """A foreign-looking face from a photo: new colour balance, smoothed skin, different grain."""
+def generated_look(rgb, face_width):
+    """``rgb`` (h, w, 3) float32 as a face generator outputs it: smoother than the camera image.
+
+    Swap generators work at a lower resolution than the video (FaceForensics++ DeepFakes: 64-256 px
+    faces), so the pasted face lacks the fine skin texture around it. Gaussian sigma:
+    ``GENERATOR_BLUR * face_width`` px, at least 0.8 px.
+    """
+    return cv2.GaussianBlur(rgb, (0, 0), max(0.8, GENERATOR_BLUR * face_width))
+
+
+def restyled_source(rgb, rng, face_width):
+    """A foreign-looking face from a photo: new colour balance, generator-smoothed skin, different grain."""
     gain = rng.uniform(0.8, 1.2, 3).astype(np.float32)
-    smooth = cv2.GaussianBlur(rgb, (0, 0), max(0.8, 0.02 * scale))
+    smooth = generated_look(rgb, face_width)
     grain = cv2.GaussianBlur(rng.standard_normal(rgb.shape[:2], dtype=np.float32), (0, 0), 1.0)
     return np.clip(smooth * gain + 6.0 * grain[..., None] / (grain.std() + 1e-6), 0, 255)
 

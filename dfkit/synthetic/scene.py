@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from dfkit.synthetic.face_model import (FACE_HALF_HEIGHT, FaceTexture, canonical_landmarks, render_face,
-                                        sample_appearance)
+from dfkit.synthetic.face_model import (FACE_HALF_HEIGHT, FACE_HALF_WIDTH, FaceTexture, canonical_landmarks,
+                                        render_face, sample_appearance)
+from dfkit.synthetic.manipulations import generated_look
 
 DRAWN_FACE_WIDTH = 0.45  # fraction of min(H, W)
 
@@ -62,7 +63,8 @@ def drawn_scene(rng, shape, source_rng=None):
     """A drawn face of random identity centred in a frame of ``shape`` (H, W).
 
     The foreign identity for a "blend" swap is drawn with the same geometry (so landmarks stay
-    true) from ``rng`` passed to ``restyle``, or ``source_rng`` when given (a chosen source identity).
+    true) from ``rng`` passed to ``restyle``, or ``source_rng`` when given (a chosen source identity),
+    and smoothed like a generator's output (:func:`.manipulations.generated_look`).
     """
     h, w = shape
     scale = DRAWN_FACE_WIDTH * min(h, w)
@@ -76,7 +78,8 @@ def drawn_scene(rng, shape, source_rng=None):
 
     def restyle(manip_rng):
         other = sample_appearance(source_rng if source_rng is not None else manip_rng)
-        return crop_texture(render_face(shape, centre, scale, units, other), margin).rgb
+        foreign = crop_texture(render_face(shape, centre, scale, units, other), margin).rgb
+        return generated_look(foreign, 2 * FACE_HALF_WIDTH * scale)
 
     return Scene(texture, background(rng, shape), face_centre, _box_centre(full.box),
                  2 * FACE_HALF_HEIGHT * scale, restyle)

@@ -160,8 +160,6 @@ def load_pretrained(model, path_or_state_dict):
     return model
 
 
-
-
 def _imagenet_state_dict():
     """torchvision's ImageNet EfficientNet-B4 weights, downloaded (and cached) by torchvision itself."""
     try:

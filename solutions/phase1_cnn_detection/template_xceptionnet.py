@@ -261,8 +261,6 @@ def load_pretrained(model, path_or_state_dict):
     return model
 
 
-
-
 def _to_timm_layout(state):
     """Rename a ``last_linear`` head to ``fc`` and reshape 2-D pointwise weights to 4-D."""
     converted = {}
