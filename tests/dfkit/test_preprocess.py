@@ -15,6 +15,7 @@ from dfkit.preprocess import PreprocessOptions, preprocess_records, read_manifes
 from dfkit.preprocess.__main__ import main
 from dfkit.synthetic import make_clip, write_dataset
 from dfkit.video import read_frames, write_video
+from tests.box_geometry import iou
 
 FRAMES, SIZE = 4, 32
 TIMINGS = ("seconds", "finished_at")
@@ -162,11 +163,3 @@ def test_mtcnn_finds_the_face_of_a_photo_clip(tmp_path):
     assert all(entry["found"])
     for box, truth in zip(entry["boxes"], clip.boxes[entry["frames"]]):
         assert iou(box, truth) > 0.5, f"expected the MTCNN box near the true face {truth}, got {box}"
-
-
-def iou(a, b):
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
