@@ -113,7 +113,7 @@ def analyse_video(path, model, spec, num_frames, detector, features, classifier,
     with timed(seconds, "model", device):
         crops = np.stack([features.crop_face(frame, box, FACE_MARGIN, size) for frame, box in zip(frames, boxes)])
         faces = features.normalize(crops, mean, std).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
             frame_scores, video_score = classifier.predict_video(model, faces, how=how, batch_size=batch_size)
     per_frame = [{"index": int(i), "box": [round(float(v), 2) for v in box], "face_found": bool(f),
                   "score": float(s)} for i, box, f, s in zip(indices, boxes, found, frame_scores)]
