@@ -7,7 +7,7 @@ import time
 
 import cv2
 
-from dfkit.synthetic import make_clip
+from dfkit.synthetic import MANIPULATIONS, make_clip
 
 
 def clips_per_second(num_clips, **kwargs):
@@ -33,7 +33,7 @@ def main():
         ("drawn fake flicker", dict(fake=True, manipulations=("flicker",))),
         ("drawn fake upsample", dict(fake=True, manipulations=("upsample",))),
         ("drawn fake no_blink+no_pulse", dict(fake=True, manipulations=("no_blink", "no_pulse"))),
-        ("drawn fake all five", dict(fake=True, manipulations=("blend", "flicker", "upsample", "no_blink", "no_pulse"))),
+        ("drawn fake all five", dict(fake=True, manipulations=MANIPULATIONS)),
         ("photo real", dict(photo="astronaut")),
         ("photo fake blend", dict(photo="astronaut", fake=True)),
     ]

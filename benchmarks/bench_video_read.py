@@ -3,7 +3,8 @@
 Makes 10 s H.264 videos at 720p and 1080p (25 fps; a photo moving over a textured background), times
 ``read_frames(num_frames=32)`` against ``cv2.VideoCapture`` reading all frames and keeping the same 32,
 then measures the peak memory of ``read_frames(num_frames=32)`` on a 10-minute 1080p video (the 10 s one
-copied 60 times, packets only) in a fresh process, so nothing else counts towards it. Run: ``python benchmarks/bench_video_read.py [--skip-long]``.
+copied 60 times, packets only) in a fresh process, so nothing else counts towards it.
+Run: ``python benchmarks/bench_video_read.py [--skip-long]``.
 """
 import argparse
 import subprocess

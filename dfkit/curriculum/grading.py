@@ -4,7 +4,10 @@ A *part* is one graded test: ``{"phase", "module", "test", "points", "earned", "
 Statuses: ``passed``, ``not implemented yet`` (a NotImplementedError anywhere in the failure),
 ``wrong answer`` (an assertion: the message says expected vs got), ``timed out``, ``error``
 (any other exception, e.g. a SyntaxError in the template) and ``skipped`` (not counted, e.g. a GPU
-test on a machine without CUDA).
+test on a machine without CUDA). While a run is under way, grades.json is rewritten around every
+graded test with ``"complete": false``: parts still to come are ``not run`` and the one running is
+``crashed``, so a run whose process dies (a crash in native code, a kill) leaves a report naming
+the test it died in instead of an old report or none.
 """
 import csv
 import datetime as _dt
@@ -15,6 +18,8 @@ from dfkit.atomic import atomic_path, write_json
 
 PASSED, NOT_IMPLEMENTED, WRONG, TIMED_OUT, ERROR, SKIPPED = (
     "passed", "not implemented yet", "wrong answer", "timed out", "error", "skipped")
+NOT_RUN, CRASHED = "not run", "crashed"
+CRASH_MESSAGE = "the test process died while running this test (a crash in native code, or killed)"
 
 
 def _chain(exc):
@@ -72,18 +77,21 @@ def format_table(parts, impl, width=100):
     return "\n".join(lines)
 
 
-def write_reports(parts, out_dir, impl, learner):
-    """Write ``grades.json`` (this run) and append this run's row to ``grades.csv``; return both paths."""
-    out_dir = Path(out_dir)
+def write_json_report(parts, out_dir, impl, learner, complete):
+    """Write ``grades.json`` for this run (atomically); return its path."""
     earned, possible = totals(parts)
-    when = _dt.datetime.now().isoformat(timespec="seconds")
-    json_path = out_dir / "grades.json"
-    write_json(json_path, {"learner": learner, "impl": impl, "time": when,
-                           "earned": earned, "possible": possible, "parts": parts})
+    path = Path(out_dir) / "grades.json"
+    write_json(path, {"learner": learner, "impl": impl, "time": _now(), "complete": complete,
+                      "earned": earned, "possible": possible, "parts": parts})
+    return path
 
-    row = {"learner": learner, "time": when, "impl": impl, "earned": earned, "possible": possible}
+
+def append_csv_row(parts, out_dir, impl, learner):
+    """Append this run's row (one column per part) to ``grades.csv``; return its path."""
+    earned, possible = totals(parts)
+    row = {"learner": learner, "time": _now(), "impl": impl, "earned": earned, "possible": possible}
     row.update({f"{p['phase']}.{p['module']}::{p['test']}": p["earned"] for p in parts})
-    csv_path = out_dir / "grades.csv"
+    csv_path = Path(out_dir) / "grades.csv"
     rows = []
     if csv_path.exists():
         with open(csv_path, newline="") as fh:
@@ -94,4 +102,8 @@ def write_reports(parts, out_dir, impl, learner):
         writer = csv.DictWriter(fh, fieldnames=columns, restval="")
         writer.writeheader()
         writer.writerows(rows)
-    return json_path, csv_path
+    return csv_path
+
+
+def _now():
+    return _dt.datetime.now().isoformat(timespec="seconds")

@@ -18,7 +18,9 @@ import pytest
 from dfkit.curriculum import grading
 from dfkit.curriculum.switch import ENV_VAR, IMPLS, load, reference, resolve_impl
 
-PARTS = pytest.StashKey[dict]()
+PARTS = pytest.StashKey[dict]()     # nodeid -> part, for graded tests that have finished
+GRADED = pytest.StashKey[dict]()    # nodeid -> (exercise, test name, points), in collection order
+RUNNING = pytest.StashKey[str]()    # nodeid of the graded test under way ("" between tests)
 MARKERS = (
     "points(n): a graded test worth n points",
     "exercise(name): the phase module a graded test grades, e.g. 'phase1_cnn_detection.template_mesonet'",
@@ -43,6 +45,8 @@ def pytest_configure(config):
     if config.getoption("--impl"):
         os.environ[ENV_VAR] = config.getoption("--impl")
     config.stash[PARTS] = {}
+    config.stash[GRADED] = {}
+    config.stash[RUNNING] = ""
 
 
 def _cuda_available():
@@ -59,6 +63,59 @@ def pytest_collection_modifyitems(config, items):
     if gpu_items and not _cuda_available():
         for item in gpu_items:
             item.add_marker(pytest.mark.skip(reason="needs CUDA"))
+
+
+def _grading(config):
+    return config.getoption("--grade") or resolve_impl() == "templates"
+
+
+def pytest_collection_finish(session):
+    """Note the graded tests that will run and write a provisional report (every part "not run")."""
+    config = session.config
+    if not _grading(config):
+        return
+    for item in session.items:
+        points = item.get_closest_marker("points")
+        if points is not None:
+            config.stash[GRADED][item.nodeid] = (_exercise_name(item), item.name, points.args[0])
+    _write_progress(config)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Around each graded test: report it as "crashed" while it runs, then record its result."""
+    config = item.config
+    graded = item.nodeid in config.stash[GRADED]
+    if graded:
+        config.stash[RUNNING] = item.nodeid
+        _write_progress(config)
+    yield
+    if graded:
+        config.stash[RUNNING] = ""
+        _write_progress(config)
+
+
+def _current_parts(config):
+    """Every graded part in collection order: its result, or "crashed" (running) / "not run"."""
+    parts = []
+    for nodeid, (exercise, test, points) in config.stash[GRADED].items():
+        if nodeid in config.stash[PARTS]:
+            parts.append(config.stash[PARTS][nodeid])
+        elif nodeid == config.stash[RUNNING]:
+            parts.append(grading.make_part(exercise, test, points, grading.CRASHED, grading.CRASH_MESSAGE))
+        else:
+            parts.append(grading.make_part(exercise, test, points, grading.NOT_RUN))
+    return parts
+
+
+def _learner(config):
+    return config.getoption("--learner") or os.environ.get("DFD_LEARNER") or getpass.getuser()
+
+
+def _write_progress(config):
+    if config.stash[GRADED]:
+        grading.write_json_report(_current_parts(config), config.getoption("--grades-dir"), resolve_impl(),
+                                  _learner(config), complete=False)
 
 
 def _exercise_name(node):
@@ -137,15 +194,17 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    impl = resolve_impl()
-    if not (config.getoption("--grade") or impl == "templates"):
+    if not _grading(config):
         return
-    parts = list(config.stash[PARTS].values())
+    impl = resolve_impl()
     terminalreporter.write_sep("=", "grade report")
-    if not parts:
+    if not config.stash[GRADED]:
         terminalreporter.write_line("no graded tests ran")
         return
+    parts = _current_parts(config)
     terminalreporter.write_line(grading.format_table(parts, impl))
-    learner = config.getoption("--learner") or os.environ.get("DFD_LEARNER") or getpass.getuser()
-    paths = grading.write_reports(parts, config.getoption("--grades-dir"), impl, learner)
+    out_dir, learner = config.getoption("--grades-dir"), _learner(config)
+    complete = all(p["status"] not in (grading.NOT_RUN, grading.CRASHED) for p in parts)
+    paths = (grading.write_json_report(parts, out_dir, impl, learner, complete),
+             grading.append_csv_row(parts, out_dir, impl, learner))
     terminalreporter.write_line("wrote " + " and ".join(str(p) for p in paths))

@@ -141,8 +141,8 @@ def aggregate_video_scores(scores, video_ids, labels, how="mean", top_fraction=T
     """Pool frame scores into one score per video.
 
     scores, labels: (N,) per frame; video_ids: (N,) hashable ids. ``how``: "mean", "median",
-    "max" or "topk" (mean of the highest ``ceil(top_fraction * n)`` of a video's ``n`` frame scores). Every frame of a video must
-    carry the same label (else ValueError).
+    "max" or "topk" (mean of the highest ``ceil(top_fraction * n)`` of a video's ``n`` frame
+    scores). Every frame of a video must carry the same label (else ValueError).
 
     Returns ``(video_ids, video_scores (V,) float64, video_labels (V,) int64)`` in order of first
     appearance.

@@ -1,5 +1,5 @@
 """The grading machinery on a toy curriculum: untouched templates, a copied solution, a syntax
-error and an infinite loop each cost (or earn) exactly their own parts."""
+error, an infinite loop and a crash each cost (or earn) exactly their own parts."""
 import csv
 import shutil
 
@@ -11,6 +11,7 @@ def test_untouched_templates_earn_nothing_and_say_not_implemented(tmp_path):
     code, report, output = grade(root)
     assert code == 1, output
     assert (report["earned"], report["possible"]) == (0, 7)
+    assert report["complete"] is True
     assert {p["status"] for p in report["parts"]} == {"not implemented yet"}
     assert "Grades (templates): 0 / 7 points" in output
     assert "phase1_cnn_detection: implement add" in by_test(report)["test_add"]["message"]
@@ -56,6 +57,22 @@ def test_an_infinite_loop_costs_only_its_own_test(tmp_path):
     parts = by_test(report)
     assert parts["test_double"]["status"] == "timed out", output
     assert report["earned"] == 3
+
+
+def test_a_crash_that_kills_pytest_leaves_a_report_naming_the_test(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    shutil.copy(root / "solutions" / PHASE / "template_toy.py", root / PHASE / "template_toy.py")
+    (root / "grades.json").write_text('{"earned": 7, "possible": 7, "complete": true, "parts": []}')  # last week's
+    (root / PHASE / "template_other.py").write_text(
+        "import ctypes\n\n\ndef double(x):\n    return ctypes.string_at(0)  # reads address 0: SIGSEGV\n")
+    code, report, output = grade(root)
+    assert code < 0 or code > 5, f"pytest should have died of the crash, exit {code}: {output[-500:]}"
+    parts = by_test(report)
+    assert report["complete"] is False
+    assert parts["test_double"]["status"] == "crashed", output[-500:]
+    assert parts["test_add"]["status"] == parts["test_scale"]["status"] == "not run"  # after it, never ran
+    assert (report["earned"], report["possible"]) == (0, 7)
+    assert not (root / "grades.csv").exists(), "an unfinished run must not add a row to the class sheet"
 
 
 def test_grades_csv_keeps_one_row_per_run(tmp_path):

@@ -39,5 +39,6 @@ def test_every_graded_test_fails_with_not_implemented_on_untouched_templates(tmp
     assert report["parts"], proc.stdout[-2000:]
     wrong = [f"{p['module']}::{p['test']}: {p['status']} {p['message'][:200]}"
              for p in report["parts"] if p["status"] not in ("not implemented yet", "skipped")]
-    assert not wrong, "graded tests that do not fail with NotImplementedError on untouched templates:\n" + "\n".join(wrong)
+    assert not wrong, ("graded tests that do not fail with NotImplementedError on untouched templates:\n"
+                       + "\n".join(wrong))
     assert report["earned"] == 0

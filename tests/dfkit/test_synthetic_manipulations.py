@@ -68,7 +68,8 @@ def test_flicker_makes_the_region_jump_between_frames():
         return abs_diff(clip.frames[1:], clip.frames[:-1])
 
     fake_change, real_change = temporal_change(fake)[region].mean(), temporal_change(real)[region].mean()
-    assert fake_change > 3 * real_change, f"frame-to-frame change in mask: fake {fake_change:.2f}, real {real_change:.2f}"
+    assert fake_change > 3 * real_change, \
+        f"frame-to-frame change in mask: fake {fake_change:.2f}, real {real_change:.2f}"
     outside = fake.masks[1:] + fake.masks[:-1] < 0.01
     np.testing.assert_allclose(temporal_change(fake)[outside].mean(), temporal_change(real)[outside].mean(), atol=0.05)
 

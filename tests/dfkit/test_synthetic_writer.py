@@ -43,8 +43,10 @@ def test_splits_are_ffpp_pairs_covering_every_video_once(dataset):
     out, _ = dataset
     splits = {name: json.loads((out / "splits" / f"{name}.json").read_text()) for name in ("train", "val", "test")}
     pairs = [tuple(p) for s in splits.values() for p in s]
-    assert sorted(tuple(sorted(p)) for p in pairs) == [("000", "001")], f"expected one pair of 000 and 001, got {pairs}"
-    assert all(isinstance(p, list) and len(p) == 2 and all(isinstance(i, str) for i in p) for s in splits.values() for p in s)
+    assert sorted(tuple(sorted(p)) for p in pairs) == [("000", "001")], \
+        f"expected one pair of 000 and 001, got {pairs}"
+    assert all(isinstance(p, list) and len(p) == 2 and all(isinstance(i, str) for i in p)
+               for s in splits.values() for p in s)
 
 
 @pytest.mark.parametrize("num_videos", [6, 7, 13])
