@@ -16,7 +16,6 @@ faces and running the model. Bad input (missing or unreadable video, no face in 
 missing, corrupt or wrong-architecture checkpoint, bad flags) prints one ``error:`` line and exits
 with status 2; no report is written and an existing one is left untouched.
 """
-import argparse
 import sys
 import time
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 
 from dfkit.atomic import write_json
-from dfkit.cli import ArgumentParser, positive_int, run
+from dfkit.cli import ArgumentParser, fraction, positive_int, run
 from dfkit.curriculum import add_impl_argument, load
 from phase1_cnn_detection.cli_common import CLASSIFIER, FACE_MARGIN, FEATURES, load_trained_detector, use_impl
 
@@ -58,17 +57,6 @@ def build_parser():
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
     add_impl_argument(parser)
     return parser
-
-
-def fraction(text):
-    """argparse type: a number in (0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
-    return value
 
 
 def model_precision(choice, device):

@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 import detect_video
+from bench_video_read import read_with_opencv  # this folder: the scripts run as files
 from dfkit.cli import run
 from dfkit.curriculum import load
 from dfkit.synthetic import make_clip
@@ -50,16 +50,7 @@ def naive_loop(video, model, features, indices, size, mean, std):
 
     seconds = {}
     start = time.perf_counter()
-    capture, wanted, frames = cv2.VideoCapture(str(video)), set(indices.tolist()), []
-    index = 0
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        if index in wanted:
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-        index += 1
-    capture.release()
+    frames = read_with_opencv(video, indices)
     seconds["decode"] = time.perf_counter() - start
 
     start = time.perf_counter()

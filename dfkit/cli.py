@@ -26,6 +26,17 @@ def positive_int(text):
     return value
 
 
+def fraction(text):
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
+    return value
+
+
 def run(main, argv=None):
     """Call ``main(argv)``; a :class:`DfkitError` becomes ``error: <message>`` on stderr and exit 2."""
     try:

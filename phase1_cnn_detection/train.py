@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from dfkit.atomic import write_json
-from dfkit.cli import ArgumentParser, positive_int, run
+from dfkit.cli import ArgumentParser, fraction, positive_int, run
 from dfkit.curriculum import add_impl_argument, load
 from dfkit.data import VideoSubset, split_videos
 from dfkit.errors import CheckpointError
@@ -49,7 +49,7 @@ def build_parser():
     parser.add_argument("--frames-per-video", type=positive_int, default=16, help="face crops per video")
     parser.add_argument("--pretrained", default=None, help="weights to start from: a local file or 'imagenet'")
     parser.add_argument("--augment", choices=("none", "light", "medium"), default="light")
-    parser.add_argument("--val-fraction", type=float, default=0.2,
+    parser.add_argument("--val-fraction", type=fraction, default=0.2,
                         help="share of videos held out when the dataset has no validation split")
     parser.add_argument("--patience", type=positive_int, default=None, help="early stopping (epochs)")
     parser.add_argument("--faces-dir", default=None, help="face-crop cache (default <output>/faces)")

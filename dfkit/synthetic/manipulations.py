@@ -1,8 +1,8 @@
 """The fake-making manipulations, one per curriculum phase cue.
 
-* ``blend`` (phase 1): a foreign, generator-smoothed face mixed into the inner face with a soft mask
-  (boundary, colour and texture mismatch); ``self`` mode is SBI-style, the face blended onto itself after a
-  slight colour and scale change.
+* ``blend`` (phase 1): a foreign, generator-smoothed face mixed into the inner face with a soft
+  mask (boundary, colour and texture mismatch); ``self`` mode is SBI-style, the face blended onto
+  itself after a slight colour and scale change.
 * ``flicker`` (phase 2): frame-independent jitter (shift, rotation, colour gain) of the region.
 * ``upsample`` (phase 3): 2x average-pool down, then zero-insertion up with a fixed 3-tap kernel
   whose even/odd gains differ (a transposed-conv checkerboard) -> spectral peaks at N/2.

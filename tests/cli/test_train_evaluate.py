@@ -112,3 +112,11 @@ def test_bad_input_gives_one_error_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert not (tmp_path / "report").exists()
+
+
+def test_impossible_validation_share_is_refused_before_any_work(tmp_path):
+    result = run_cli("phase1_cnn_detection/train.py", "--val-fraction", "1.5", "--output", tmp_path / "run")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: argument --val-fraction: expected a fraction between 0 and 1"), \
+        result.stderr
+    assert not (tmp_path / "run").exists()
