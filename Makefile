@@ -2,17 +2,21 @@
 #   make test             full suite on the reference solutions: dfkit, graded tests, parity gates, notebooks
 #   make demo             phase 1 end to end on synthetic data; report in demo_output/
 #   make grade            grade the learner templates (HIDDEN_TESTS=dir adds an instructor's hidden tests)
-#   make check-templates  seconds: are the templates current and do they expose the solutions' API?
+#   make check-templates  seconds: are the templates current (edited ones are kept) and do they expose the solutions' API?
 #   make templates        regenerate templates from solutions (FORCE=1 overwrites edited ones)
+#   make notebooks        re-run every phase notebook on the solutions, saving its outputs in place (commit them)
+#   make gradebook GRADES='grades/*/grades.json' [OUT=class.csv]   one CSV and a summary for a class
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GRADES_DIR ?= .
 HIDDEN_TESTS ?=
+GRADES ?=
+OUT ?= class.csv
 DEMO_DIR ?= demo_output
 
-.PHONY: install test demo grade check-templates templates
+.PHONY: install test demo grade check-templates templates gradebook notebooks
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +32,17 @@ test: install
 grade: install
 	$(PY) -m pytest tests $(HIDDEN_TESTS) -m points --impl templates --grades-dir $(GRADES_DIR) -q --no-header --tb=no -rN -p no:warnings
 
+# Both checks always run; the target fails if either does (a stale unedited template, an API mismatch).
 check-templates: install
-	$(PY) -m dfkit.curriculum.generate --check
-	$(PY) -m dfkit.curriculum.parity
+	@status=0; $(PY) -m dfkit.curriculum.generate --check || status=1; \
+	$(PY) -m dfkit.curriculum.parity || status=1; exit $$status
 
 templates: install
 	$(PY) -m dfkit.curriculum.generate $(if $(FORCE),--force)
+
+gradebook: install
+	$(if $(GRADES),,$(error give the reports: make gradebook GRADES='grades/*/grades.json'))
+	$(PY) -m dfkit.curriculum.gradebook $(GRADES) --out $(OUT)
 
 demo: install
 	$(PY) -m dfkit.synthetic --out $(DEMO_DIR)/data --num-videos 128 --frames 8 --size 256 --seed 0 \
@@ -44,3 +53,6 @@ demo: install
 	$(PY) phase1_cnn_detection/evaluate.py --checkpoint $(DEMO_DIR)/meso4/best.pt --dataset synthetic \
 		--test-data $(DEMO_DIR)/data --frames-per-video 3 --faces-dir $(DEMO_DIR)/faces --output $(DEMO_DIR)/report
 	@echo "demo report: $(DEMO_DIR)/report/metrics.json (ROC plot beside it)"
+
+notebooks: install
+	$(PY) -m dfkit.notebook $(wildcard phase*_*/*.ipynb)

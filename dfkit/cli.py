@@ -1,5 +1,6 @@
 """Shared CLI plumbing: one clear message and a non-zero exit for bad input."""
 import argparse
+import ast
 import sys
 
 from dfkit.errors import DfkitError
@@ -37,10 +38,35 @@ def fraction(text):
     return value
 
 
-def run(main, argv=None):
-    """Call ``main(argv)``; a :class:`DfkitError` becomes ``error: <message>`` on stderr and exit 2."""
+def probability(text):
+    """argparse type: a number in [0, 1]."""
     try:
-        return main(argv)
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
+    return value
+
+
+def key_value(text):
+    """argparse type: ``name=value`` -> (name, value); the value is a Python literal (1, 0.5, True, 'x') or text;
+    ``true`` / ``false`` are booleans."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected name=value (e.g. attention=true), got {text!r}")
+    literal = {"true": "True", "false": "False", "none": "None"}.get(raw.lower(), raw)
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name, value
+
+
+def run(main, argv=None, **options):
+    """Call ``main(argv, **options)``; a :class:`DfkitError` becomes ``error: <message>`` on stderr and exit 2."""
+    try:
+        return main(argv, **options)
     except DfkitError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

@@ -20,13 +20,14 @@ Nested or unclosed markers raise :class:`MarkerError` naming the file and line.
 
 Every template starts with a fingerprint of its generated text. A template whose text still matches
 its fingerprint is untouched and may be regenerated; one the learner edited is never overwritten
-unless ``--force`` is given.
+unless ``--force`` is given. Edited templates are the normal state of a learner's checkout: they
+are reported as "edited by you (kept)", never as an error.
 
 Command line::
 
-    python -m dfkit.curriculum.generate            # regenerate untouched templates
+    python -m dfkit.curriculum.generate            # regenerate untouched templates, keep edited ones
     python -m dfkit.curriculum.generate --force    # overwrite edited templates too
-    python -m dfkit.curriculum.generate --check    # exit 1 if a committed template is stale
+    python -m dfkit.curriculum.generate --check    # exit 1 if an UNEDITED template is stale
     python -m dfkit.curriculum.generate --out DIR  # write into DIR/<phase>/ instead
 """
 import argparse
@@ -36,7 +37,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dfkit.curriculum.switch import PHASES, ROOT
+from dfkit.curriculum.switch import ROOT, discover_phases
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -128,9 +129,16 @@ def is_untouched(template_text):
     return bool(match) and fingerprint(template_text[match.end() + 1:]) == match.group(1)
 
 
+def is_from_current_solution(template_text, generated_text):
+    """True when an (edited) template was generated from the solution as it is now (same fingerprint)."""
+    have, want = FINGERPRINT.search(template_text), FINGERPRINT.search(generated_text)
+    return bool(have) and have.group(1) == want.group(1)
+
+
 def solution_files(root=ROOT):
     """All ``solutions/<phase>/template_*.py`` files, sorted."""
-    return sorted(p for phase in PHASES for p in (Path(root) / "solutions" / phase).glob("template_*.py"))
+    solutions = Path(root) / "solutions"
+    return sorted(p for phase in discover_phases(root) for p in (solutions / phase).glob("template_*.py"))
 
 
 def template_path(solution_path, root=ROOT, out=None):
@@ -147,7 +155,7 @@ def main(argv=None):
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    stale, refused, written = [], [], []
+    stale, kept, written = [], [], []
     for solution in solution_files(args.root):
         try:
             text = render_template(solution, args.root)
@@ -158,21 +166,24 @@ def main(argv=None):
         current = target.read_text() if target.exists() else None
         if current == text:
             continue
-        if args.check:
+        if current is not None and not args.force and not is_untouched(current):
+            kept.append((target, is_from_current_solution(current, text)))
+        elif args.check:
             stale.append(target)
-        elif current is not None and not args.force and not is_untouched(current):
-            refused.append(target)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             written.append(target)
     for path in written:
         print(f"wrote {path}")
+    for path, current in kept:
+        note = "" if current else ("; its solution has changed since: `make templates FORCE=1` regenerates it "
+                                   "and discards your edits")
+        print(f"edited by you (kept): {path}{note}")
     for path in stale:
-        print(f"stale: {path} differs from what its solution generates (run `make templates`)", file=sys.stderr)
-    for path in refused:
-        print(f"kept: {path} has your edits; not overwritten (use --force to discard them)", file=sys.stderr)
-    return 1 if stale or refused else 0
+        print(f"stale: {path} (unedited) differs from what its solution generates (run `make templates`)",
+              file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

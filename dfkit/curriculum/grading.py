@@ -7,7 +7,9 @@ Statuses: ``passed``, ``not implemented yet`` (a NotImplementedError anywhere in
 test on a machine without CUDA). While a run is under way, grades.json is rewritten around every
 graded test with ``"complete": false``: parts still to come are ``not run`` and the one running is
 ``crashed``, so a run whose process dies (a crash in native code, a kill) leaves a report naming
-the test it died in instead of an old report or none.
+the test it died in instead of an old report or none. A run of only some graded tests (one module's
+file, ``-k``) is *partial*: ``"complete": false, "partial": true`` and ``"selection"`` (its command
+line) in grades.json, and no row in grades.csv.
 """
 import csv
 import datetime as _dt
@@ -56,10 +58,12 @@ def totals(parts):
     return sum(p["earned"] for p in counted), sum(p["points"] for p in counted)
 
 
-def format_table(parts, impl, width=100):
-    """Human-readable report grouped by phase and module."""
+def format_table(parts, impl, width=100, partial=""):
+    """Human-readable report grouped by phase and module; ``partial``: the selection of a partial run."""
     earned, possible = totals(parts)
     lines = [f"Grades ({impl}): {earned} / {possible} points", ""]
+    if partial:
+        lines[1:1] = [f"partial run ({partial}): only the selected tests; `make grade` gives the full grade"]
     for phase in sorted({p["phase"] for p in parts}):
         in_phase = [p for p in parts if p["phase"] == phase]
         lines.append(f"{phase}  {sum(p['earned'] for p in in_phase)} / "
@@ -77,12 +81,18 @@ def format_table(parts, impl, width=100):
     return "\n".join(lines)
 
 
-def write_json_report(parts, out_dir, impl, learner, complete):
-    """Write ``grades.json`` for this run (atomically); return its path."""
+def write_json_report(parts, out_dir, impl, learner, complete, partial=""):
+    """Write ``grades.json`` for this run (atomically); return its path.
+
+    ``partial``: the selection (command line) of a run of only some graded tests, "" for a full run.
+    """
     earned, possible = totals(parts)
     path = Path(out_dir) / "grades.json"
-    write_json(path, {"learner": learner, "impl": impl, "time": _now(), "complete": complete,
-                      "earned": earned, "possible": possible, "parts": parts})
+    report = {"learner": learner, "impl": impl, "time": _now(), "complete": complete and not partial,
+              "partial": bool(partial)}
+    if partial:
+        report["selection"] = partial
+    write_json(path, {**report, "earned": earned, "possible": possible, "parts": parts})
     return path
 
 

@@ -3,8 +3,17 @@
 Options: ``--impl {solutions,templates}`` (sets ``DFD_IMPL`` for the run and its subprocesses),
 ``--grade`` (report even for the solutions), ``--grades-dir DIR``, ``--learner NAME``.
 
-Markers: ``points(n)`` makes a test graded; ``exercise("phase.module")`` names the module it grades
+Markers: ``points(n)`` makes a test graded; ``exercise(name)`` names the phase module it grades
 (usually as a module-level ``pytestmark``); ``gpu`` skips the test where CUDA is missing.
+
+While a test with an exercise marker runs, the switch gives the reference for every *other* phase
+module (:func:`dfkit.curriculum.switch.graded_scope`), so points are lost only in the module that
+is wrong. Subprocesses the test starts are not affected.
+
+A run is *partial* when it selects only some of the graded tests under ``<rootdir>/tests`` (file
+or test arguments, ``-k``, ``--deselect``, a narrower ``-m``). Its ``grades.json`` says
+``"complete": false, "partial": true`` and names the selection, and it adds no row to
+``grades.csv``: only a full run (``make grade``) is a grade.
 
 Fixtures: ``exercise`` (the module under test, learner's or reference per the switch) and
 ``agrees_with_reference`` (in templates mode, compares a result with the reference solution's).
@@ -16,11 +25,12 @@ import os
 import pytest
 
 from dfkit.curriculum import grading
-from dfkit.curriculum.switch import ENV_VAR, IMPLS, load, reference, resolve_impl
+from dfkit.curriculum.switch import ENV_VAR, IMPLS, graded_scope, load, reference, resolve_impl
 
 PARTS = pytest.StashKey[dict]()     # nodeid -> part, for graded tests that have finished
 GRADED = pytest.StashKey[dict]()    # nodeid -> (exercise, test name, points), in collection order
 RUNNING = pytest.StashKey[str]()    # nodeid of the graded test under way ("" between tests)
+DESELECTED = pytest.StashKey[int]()  # graded tests deselected (-k, -m, --deselect): the run is partial
 MARKERS = (
     "points(n): a graded test worth n points",
     "exercise(name): the phase module a graded test grades, e.g. 'phase1_cnn_detection.template_mesonet'",
@@ -47,6 +57,7 @@ def pytest_configure(config):
     config.stash[PARTS] = {}
     config.stash[GRADED] = {}
     config.stash[RUNNING] = ""
+    config.stash[DESELECTED] = 0
 
 
 def _cuda_available():
@@ -63,6 +74,11 @@ def pytest_collection_modifyitems(config, items):
     if gpu_items and not _cuda_available():
         for item in gpu_items:
             item.add_marker(pytest.mark.skip(reason="needs CUDA"))
+
+
+def pytest_deselected(items):
+    if items:
+        items[0].config.stash[DESELECTED] += sum(1 for item in items if item.get_closest_marker("points"))
 
 
 def _grading(config):
@@ -83,13 +99,18 @@ def pytest_collection_finish(session):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """Around each graded test: report it as "crashed" while it runs, then record its result."""
+    """Around each graded test: report it as "crashed" while it runs, then record its result.
+
+    Around every test of an exercise, other phase modules come from the reference (graded_scope).
+    """
     config = item.config
     graded = item.nodeid in config.stash[GRADED]
     if graded:
         config.stash[RUNNING] = item.nodeid
         _write_progress(config)
-    yield
+    marker = item.get_closest_marker("exercise")
+    with graded_scope(marker.args[0] if marker else None):
+        yield
     if graded:
         config.stash[RUNNING] = ""
         _write_progress(config)
@@ -112,10 +133,27 @@ def _learner(config):
     return config.getoption("--learner") or os.environ.get("DFD_LEARNER") or getpass.getuser()
 
 
+def partial_selection(config):
+    """The command line of a partial run (e.g. ``"tests/phase1/test_mesonet.py --impl templates"``), "" if full.
+
+    Full: the arguments include all of ``<rootdir>/tests`` (or a folder above it) and no graded
+    test was deselected.
+    """
+    tests, here = config.rootpath / "tests", config.invocation_params.dir
+    covered = any("::" not in arg and (here / arg).resolve() in (tests, *tests.parents) for arg in config.args)
+    if covered and not config.stash[DESELECTED]:
+        return ""
+    return " ".join(config.invocation_params.args) or " ".join(config.args)
+
+
+def _write_report(config, complete):
+    return grading.write_json_report(_current_parts(config), config.getoption("--grades-dir"), resolve_impl(),
+                                     _learner(config), complete, partial=partial_selection(config))
+
+
 def _write_progress(config):
     if config.stash[GRADED]:
-        grading.write_json_report(_current_parts(config), config.getoption("--grades-dir"), resolve_impl(),
-                                  _learner(config), complete=False)
+        _write_report(config, complete=False)
 
 
 def _exercise_name(node):
@@ -201,10 +239,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not config.stash[GRADED]:
         terminalreporter.write_line("no graded tests ran")
         return
-    parts = _current_parts(config)
-    terminalreporter.write_line(grading.format_table(parts, impl))
-    out_dir, learner = config.getoption("--grades-dir"), _learner(config)
-    complete = all(p["status"] not in (grading.NOT_RUN, grading.CRASHED) for p in parts)
-    paths = (grading.write_json_report(parts, out_dir, impl, learner, complete),
-             grading.append_csv_row(parts, out_dir, impl, learner))
+    parts, selection = _current_parts(config), partial_selection(config)
+    terminalreporter.write_line(grading.format_table(parts, impl, partial=selection))
+    complete = not selection and all(p["status"] not in (grading.NOT_RUN, grading.CRASHED) for p in parts)
+    paths = [_write_report(config, complete)]
+    if complete:
+        paths.append(grading.append_csv_row(parts, config.getoption("--grades-dir"), impl, _learner(config)))
     terminalreporter.write_line("wrote " + " and ".join(str(p) for p in paths))

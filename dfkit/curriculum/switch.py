@@ -6,22 +6,32 @@ imported from ``phase1_cnn_detection/`` (the learner's file), with ``impl="solut
 
 The default is ``solutions`` so a fresh clone's notebooks and CLIs run; a learner switches every
 notebook, CLI and test to their own code with ``export DFD_IMPL=templates`` (or ``--impl templates``).
+
+While a graded test of one module runs (:func:`graded_scope`, set by the pytest plugin), every
+*other* phase module loaded without an explicit ``impl`` is the reference: a test of the learner's
+classifier that builds a MesoNet costs points only in the classifier, never for the MesoNet.
 """
+import contextlib
 import importlib
 import os
+import re
 from pathlib import Path
 
 IMPLS = ("solutions", "templates")
 DEFAULT_IMPL = "solutions"
 ENV_VAR = "DFD_IMPL"
 ROOT = Path(__file__).resolve().parents[2]
-PHASES = (
-    "phase1_cnn_detection",
-    "phase2_temporal_analysis",
-    "phase3_frequency_analysis",
-    "phase4_biological_signals",
-    "phase5_advanced_methods",
-)
+PHASE_FOLDER = re.compile(r"phase\d_\w+")
+_graded = None  # the module a graded test is grading (see graded_scope), else None
+
+
+def discover_phases(root=ROOT):
+    """Names of the phase packages under ``root``: folders ``phase<digit>_*`` with an ``__init__.py``, sorted."""
+    return tuple(sorted(p.name for p in Path(root).iterdir()
+                        if PHASE_FOLDER.fullmatch(p.name) and (p / "__init__.py").is_file()))
+
+
+PHASES = discover_phases()
 
 
 def resolve_impl(impl=None):
@@ -41,12 +51,25 @@ def _qualified(name, impl):
     return name if impl == "templates" else f"solutions.{name}"
 
 
+@contextlib.contextmanager
+def graded_scope(name):
+    """While active, :func:`load` of any phase module other than ``name`` (without ``impl``) gives the reference."""
+    global _graded
+    outer, _graded = _graded, name
+    try:
+        yield
+    finally:
+        _graded = outer
+
+
 def load(name, impl=None):
     """Import and return phase module ``name`` (e.g. ``"phase1_cnn_detection.template_mesonet"``).
 
     Errors inside the module (SyntaxError, NotImplementedError at import, ...) propagate unchanged,
     so a broken template fails only the code that loads it.
     """
+    if impl is None and _graded is not None and name != _graded:
+        impl = "solutions"
     return importlib.import_module(_qualified(name, resolve_impl(impl)))
 
 

@@ -1,13 +1,19 @@
-"""Torch datasets of face crops and clips (from preprocessed folders or in-memory synthetic clips)
-deepfake-relevant augmentations, and identity-safe video-level splits.
+"""Torch datasets of faces as source x item, deepfake-relevant augmentations, identity-safe video-level splits.
 
-Items are (image (3, H, W) float in [0, 1], label 1 = fake, video_id) or
-(clip (T, 3, H, W), label, video_id).
+Sources (sequences of :class:`FaceVideo`: uid, label, frame indices, face crops, ground truth):
+:class:`PreprocessedFaces` (a ``python -m dfkit.preprocess`` folder) and :class:`SyntheticFaces`
+(in-memory synthetic clips). Items: ``FaceDataset(source, item="frames" | "clips" | "videos")``
+gives (image (3, H, W) float in [0, 1], label 1 = fake, video_id), (clip (T, 3, H, W), label,
+video_id) or a dict per video with faces and every truth field (batch with :func:`collate_videos`).
 """
 from dfkit.data.augment import Augmentation, build_augmentation
-from dfkit.data.frames import FaceClipDataset, FaceFrameDataset
-from dfkit.data.in_memory import SyntheticClipDataset, SyntheticFrameDataset
+from dfkit.data.face_dataset import ITEMS, FaceDataset, collate_videos
+from dfkit.data.face_video import TRUTH_FIELDS, FaceVideo, make_truth
+from dfkit.data.in_memory import SyntheticFaces
+from dfkit.data.model_input import ModelInput
+from dfkit.data.preprocessed import PreprocessedFaces
 from dfkit.data.video_split import VideoSubset, split_videos, video_groups
 
-__all__ = ["Augmentation", "FaceClipDataset", "FaceFrameDataset", "SyntheticClipDataset", "SyntheticFrameDataset",
-           "VideoSubset", "build_augmentation", "split_videos", "video_groups"]
+__all__ = ["Augmentation", "FaceDataset", "FaceVideo", "ITEMS", "ModelInput", "PreprocessedFaces", "SyntheticFaces",
+           "TRUTH_FIELDS", "VideoSubset", "build_augmentation", "collate_videos", "make_truth", "split_videos",
+           "video_groups"]

@@ -11,7 +11,7 @@ datasets (ids are "<method>/<name>"):
 * any other name (Celeb-DF, DFDC, folders) is its own group.
 """
 import numpy as np
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, default_collate
 
 
 def video_groups(video_ids):
@@ -59,11 +59,12 @@ def split_videos(video_ids, labels, val_fraction, seed):
 
 
 class VideoSubset(Dataset):
-    """The items of ``dataset`` whose video id is in ``video_ids`` (keeps ``labels`` / ``video_ids``)."""
+    """The items of ``dataset`` whose video id is in ``video_ids`` (keeps ``labels``, ``video_ids``, ``collate``)."""
 
     def __init__(self, dataset, video_ids):
         keep = set(video_ids)
         self.dataset = dataset
+        self.collate = getattr(dataset, "collate", default_collate)
         self.indices = [i for i, vid in enumerate(dataset.video_ids) if vid in keep]
         self.labels = [dataset.labels[i] for i in self.indices]
         self.video_ids = [dataset.video_ids[i] for i in self.indices]

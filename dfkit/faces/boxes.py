@@ -1,12 +1,11 @@
-"""Face boxes: expand about the centre, crop with a margin (zero-padded), smooth over time.
+"""Face boxes: expand about the centre, fill gaps and smooth over time (crops: :mod:`dfkit.faces.pipeline`).
 
 Boxes are float ``[x0, y0, x1, y1]`` in pixels; a frame is (H, W, 3) uint8.
 """
-import cv2
 import numpy as np
 
 
-def expand_box(box, margin=1.3, image_shape=None, square=True):
+def expand_box(box, margin, image_shape=None, square=True):
     """Scale ``box`` (4,) by ``margin`` about its centre; return (4,) float.
 
     ``square``: use ``max(width, height) * margin`` for both sides. ``image_shape`` (H, W[, C]): clip the
@@ -25,34 +24,6 @@ def expand_box(box, margin=1.3, image_shape=None, square=True):
         height, width = image_shape[:2]
         out = np.clip(out, 0, [width, height, width, height])
     return out
-
-
-def square_crop_window(box, margin=1.3):
-    """Integer square window ``(x0, y0, side)`` covering ``box`` scaled by ``margin`` about its centre."""
-    x0, y0, x1, y1 = np.asarray(box, dtype=np.float64)
-    side = max(int(round(max(x1 - x0, y1 - y0) * margin)), 1)
-    left = int(round((x0 + x1) / 2 - side / 2))
-    top = int(round((y0 + y1) / 2 - side / 2))
-    return left, top, side
-
-
-def crop_face(frame, box, margin=1.3, size=None):
-    """Square crop of ``frame`` (H, W, 3) around ``box`` scaled by ``margin``; return (S, S, 3) uint8.
-
-    ``S = round(max(box width, box height) * margin)``, or ``size`` when given (resized: area
-    interpolation when shrinking, bilinear when enlarging). Parts outside the frame are zeros.
-    """
-    left, top, side = square_crop_window(box, margin)
-    height, width = frame.shape[:2]
-    crop = np.zeros((side, side) + frame.shape[2:], dtype=frame.dtype)
-    src_x0, src_y0 = max(left, 0), max(top, 0)
-    src_x1, src_y1 = min(left + side, width), min(top + side, height)
-    if src_x1 > src_x0 and src_y1 > src_y0:
-        crop[src_y0 - top:src_y1 - top, src_x0 - left:src_x1 - left] = frame[src_y0:src_y1, src_x0:src_x1]
-    if size is not None and size != side:
-        interpolation = cv2.INTER_AREA if size < side else cv2.INTER_LINEAR
-        crop = cv2.resize(crop, (size, size), interpolation=interpolation)
-    return crop
 
 
 def _centred_mean(values, half):

@@ -8,13 +8,20 @@ Conventions shared by every function here:
   NaN/inf scores, labels other than 0/1, and -- for every metric that compares the two classes
   (AUC, AP, EER, thresholds, TPR at FPR, balanced accuracy) -- only one class present.
   No metric ever returns NaN.
+
+Pooling frame scores into a video score and choosing a threshold are phase-1 exercises
+(``aggregate_video_score`` and ``choose_threshold``); this module reaches them through the
+implementation switch, so those operations have one owner and ``DFD_IMPL=templates`` uses yours.
 """
 import numpy as np
 from scipy.stats import rankdata
 
+from dfkit.curriculum import load
+
 FPR_TARGETS = (0.01, 0.05, 0.1)
 VIDEO_AGGREGATIONS = ("mean", "median", "max", "topk")
-TOP_FRACTION = 0.25  # "topk" pools the highest quarter of a video's frame scores (at least one)
+TOPK_FRACTION = 0.25  # "topk" pools the highest quarter of a video's frame scores (at least one)
+SCORING_EXERCISE = "phase1_cnn_detection.template_classifier"
 
 
 def _check(labels, scores, both_classes=True):
@@ -107,7 +114,8 @@ def equal_error_rate(labels, scores):
 
     The ROC curve is linear between its vertices; the EER is where that curve crosses
     ``FNR = FPR`` (linear interpolation between the two vertices that bracket the crossing).
-    The returned threshold is the score threshold of the nearer of those two vertices.
+    The returned threshold is the score where |FPR - FNR| is smallest (the highest on ties), from the
+    exercise ``choose_threshold(..., criterion="eer")``.
 
     Returns ``(eer, threshold)``, eer in [0, 1].
     """
@@ -115,18 +123,21 @@ def equal_error_rate(labels, scores):
     gap = (1.0 - tpr) - fpr  # FNR - FPR: +1 at the first vertex, -1 at the last, non-increasing
     i = int(np.argmax(gap <= 0))
     if gap[i] == 0:
-        return float(fpr[i]), float(thresholds[i])
+        return float(fpr[i]), _choose_threshold(labels, scores, "eer")
     step = gap[i - 1] / (gap[i - 1] - gap[i])  # in (0, 1]: where the segment crosses zero
     eer = fpr[i - 1] + step * (fpr[i] - fpr[i - 1])
-    nearer = i if step >= 0.5 or i == 1 else i - 1
-    return float(eer), float(thresholds[nearer])
+    return float(eer), _choose_threshold(labels, scores, "eer")
 
 
 def youden_threshold(labels, scores):
     """Threshold maximising Youden's J = TPR - FPR (the highest such threshold on ties)."""
-    fpr, tpr, thresholds = roc_points(labels, scores)
-    j = tpr[1:] - fpr[1:]  # skip the +inf vertex: a threshold must be a real score
-    return float(thresholds[1:][np.argmax(j)])
+    labels, scores = _check(labels, scores)
+    return _choose_threshold(labels, scores, "youden")
+
+
+def _choose_threshold(labels, scores, criterion):
+    """The exercise ``choose_threshold`` (through the switch) on checked arrays."""
+    return float(load(SCORING_EXERCISE).choose_threshold(scores, labels, criterion=criterion))
 
 
 def tpr_at_fpr(labels, scores, fpr=0.01):
@@ -137,12 +148,12 @@ def tpr_at_fpr(labels, scores, fpr=0.01):
     return float(curve_tpr[curve_fpr <= fpr].max())
 
 
-def aggregate_video_scores(scores, video_ids, labels, how="mean", top_fraction=TOP_FRACTION):
+def aggregate_video_scores(scores, video_ids, labels, how="mean"):
     """Pool frame scores into one score per video.
 
     scores, labels: (N,) per frame; video_ids: (N,) hashable ids. ``how``: "mean", "median",
-    "max" or "topk" (mean of the highest ``ceil(top_fraction * n)`` of a video's ``n`` frame
-    scores). Every frame of a video must carry the same label (else ValueError).
+    "max" or "topk" (mean of the highest ``ceil(TOPK_FRACTION * n)`` of a video's ``n`` frame
+    scores), pooled by the exercise ``aggregate_video_score``. Every frame of a video must carry the same label (else ValueError).
 
     Returns ``(video_ids, video_scores (V,) float64, video_labels (V,) int64)`` in order of first
     appearance.
@@ -155,27 +166,17 @@ def aggregate_video_scores(scores, video_ids, labels, how="mean", top_fraction=T
         raise ValueError(f"video_ids and scores differ in length: {video_ids.size} vs {scores.size}")
     unique_ids, first_index, inverse = np.unique(video_ids.astype(str), return_index=True, return_inverse=True)
     order = np.argsort(first_index)
+    pool = load(SCORING_EXERCISE).aggregate_video_score
     pooled, pooled_labels = [], []
     for video in order:
         in_video = inverse == video
         video_labels = np.unique(labels[in_video])
         if video_labels.size > 1:
             raise ValueError(f"video {video_ids[first_index[video]]!r} mixes real and fake frame labels")
-        pooled.append(_pool(scores[in_video], how, top_fraction))
+        pooled.append(pool(scores[in_video], how))
         pooled_labels.append(video_labels[0])
     ids = [video_ids[first_index[video]] for video in order]
     return ids, np.asarray(pooled, dtype=np.float64), np.asarray(pooled_labels, dtype=np.int64)
-
-
-def _pool(frame_scores, how, top_fraction):
-    if how == "mean":
-        return frame_scores.mean()
-    if how == "median":
-        return np.median(frame_scores)
-    if how == "max":
-        return frame_scores.max()
-    k = max(1, int(np.ceil(top_fraction * frame_scores.size)))
-    return np.sort(frame_scores)[-k:].mean()
 
 
 def binary_metrics(labels, scores, threshold=0.5):

@@ -15,8 +15,9 @@ import argparse
 import logging
 import sys
 
-from dfkit.cli import ArgumentParser, positive_int, run
+from dfkit.cli import ArgumentParser, fraction, positive_int, run
 from dfkit.datasets import DATASETS, load_records
+from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE
 from dfkit.preprocess.pipeline import DETECTORS, PreprocessOptions, preprocess_records
 
 
@@ -39,14 +40,17 @@ def build_parser():
     parser.add_argument("--out", required=True, help="output folder (crops/, landmarks/, manifest/)")
     parser.add_argument("--frames", type=positive_int, default=32, help="evenly spaced frames per video")
     parser.add_argument("--split", default=None, help="train / val / test where the dataset defines it")
-    parser.add_argument("--methods", default=None, help="comma-separated methods to keep (real = pristine)")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="manipulation methods to keep (real videos: 'real'; default: all)")
     parser.add_argument("--compression", default="c23", help="FaceForensics++ quality: raw, c23, c40")
-    parser.add_argument("--size", type=positive_int, default=256, help="crop side in pixels")
-    parser.add_argument("--margin", type=float, default=1.3, help="crop side / face box side")
+    parser.add_argument("--size", type=positive_int, default=CROP_SIZE, help="crop side in pixels")
+    parser.add_argument("--margin", type=float, default=FACE_MARGIN, help="crop side / face box side")
     parser.add_argument("--detector", choices=DETECTORS, default="mtcnn",
                         help="groundtruth = boxes from the synthetic .json sidecar")
-    parser.add_argument("--detect-size", type=positive_int, default=None,
+    parser.add_argument("--detect-size", type=positive_int, default=DETECT_SIZE,
                         help="run MTCNN on frames downscaled to this longer side (faster)")
+    parser.add_argument("--min-face", type=fraction, default=MIN_FACE,
+                        help="smallest face, as a fraction of the frame's shorter side")
     parser.add_argument("--landmarks", action="store_true", help="also save 68-point landmarks per video")
     parser.add_argument("--shard", type=parse_shard, default=(0, 1), help="i/N: this job's share of the videos")
     parser.add_argument("--limit", type=positive_int, default=None, help="stop after this many videos")
@@ -58,11 +62,10 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    methods = args.methods.split(",") if args.methods else None
-    records = load_records(args.dataset, args.data_root, split=args.split, methods=methods,
+    records = load_records(args.dataset, args.data_root, split=args.split, methods=args.methods,
                            compression=args.compression)
     options = PreprocessOptions(frames=args.frames, size=args.size, margin=args.margin, detector=args.detector,
-                                detect_size=args.detect_size, landmarks=args.landmarks, device=args.device)
+                                detect_size=args.detect_size, min_face=args.min_face, landmarks=args.landmarks, device=args.device)
     summary = preprocess_records(records, args.out, options, dataset=args.dataset, shard=args.shard,
                                  limit=args.limit, retry_failed=args.retry_failed)
     print(f"shard {args.shard[0]}/{args.shard[1]}: {summary}")

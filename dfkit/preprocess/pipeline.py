@@ -2,7 +2,7 @@
 
 Per video: read ``frames`` evenly spaced frames, locate the face in each (MTCNN,
 or the ground-truth boxes of a synthetic clip's .json sidecar), crop a square of
-``margin`` x the box, resize to ``size`` and save PNGs under
+``margin`` x the box at ``size`` px (the one face path, :mod:`dfkit.faces.pipeline`) and save PNGs under
 ``<out>/crops/<method>/<video_id>/<frame index:05d>.png`` (frames where MTCNN
 missed the face use the box interpolated from their neighbours and are marked
 ``found: false`` in the manifest); optionally save the
@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from dfkit.atomic import atomic_path, write_json
 from dfkit.errors import DatasetLayoutError, DfkitError
+from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE, FaceTracker, crop_faces
 from dfkit.preprocess import manifest
 from dfkit.video import read_frames
 
@@ -35,10 +36,11 @@ class PreprocessOptions:
     """How each video is turned into crops (everything but ``device`` is fixed per output folder)."""
 
     frames: int = 32
-    size: int = 256
-    margin: float = 1.3
+    size: int = CROP_SIZE
+    margin: float = FACE_MARGIN
     detector: str = "mtcnn"
-    detect_size: int | None = None
+    detect_size: int | None = DETECT_SIZE
+    min_face: float = MIN_FACE
     landmarks: bool = False
     device: str | None = None
 
@@ -143,15 +145,13 @@ def _process(record, out_dir, options, locate):
 
 def _write_crops(out_dir, record, frames, indices, boxes, options):
     """Save one crop per frame (replacing any left by an interrupted run); paths relative to ``out_dir``."""
-    from dfkit.faces import crop_face  # imports torch: only once there is a video to crop
-
     folder = out_dir / "crops" / record.method / record.video_id
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     paths = []
-    for frame, index, box in zip(frames, indices, boxes):
+    for crop, index in zip(crop_faces(frames, boxes, options.margin, options.size), indices):
         path = folder / f"{int(index):05d}.png"
-        _write_png(path, crop_face(frame, box, margin=options.margin, size=options.size))
+        _write_png(path, crop)
         paths.append(path.relative_to(out_dir).as_posix())
     return paths
 
@@ -185,16 +185,14 @@ class FaceLocator:
         if options.detector not in DETECTORS:
             raise DfkitError(f"unknown detector {options.detector!r}; expected one of {', '.join(DETECTORS)}")
         self.options = options
-        self._detector = None
+        self._tracker = FaceTracker(device=options.device, detect_size=options.detect_size,
+                                    min_face=options.min_face)
         self._predictor = None
 
     def __call__(self, record, frames, indices):
         if self.options.detector == "groundtruth":
             return self._from_sidecar(record, indices)
-        if self._detector is None:
-            from dfkit.faces import FaceDetector
-            self._detector = FaceDetector(device=self.options.device, detect_size=self.options.detect_size)
-        boxes, found = self._detector.detect_clip(frames)
+        boxes, found = self._tracker(frames)
         landmarks = None
         if self.options.landmarks:
             if self._predictor is None:

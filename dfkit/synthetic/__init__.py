@@ -2,10 +2,13 @@
 
 Real clips: smooth head motion, blinks (100-400 ms), a pulse on the skin, sensor noise.
 Fakes add manipulations, one per phase cue: "blend" (phase 1), "flicker" (2), "upsample" (3),
-"no_blink" and "no_pulse" (4). ``write_dataset`` emits the FaceForensics++ folder layout.
+"no_blink" and "no_pulse" (4); ``register_manipulation`` adds one (see :mod:`.manipulations`).
+``write_dataset`` emits the FaceForensics++ folder layout.
 """
 from dfkit.synthetic.clip import Clip, make_clip, make_clips
 from dfkit.synthetic.dataset_writer import write_dataset
-from dfkit.synthetic.manipulations import MANIPULATIONS, METHOD_NAMES
+from dfkit.synthetic.manipulations import (MANIPULATIONS, METHOD_NAMES, Manipulation, register_manipulation,
+                                           unregister_manipulation)
 
-__all__ = ["Clip", "MANIPULATIONS", "METHOD_NAMES", "make_clip", "make_clips", "write_dataset"]
+__all__ = ["Clip", "MANIPULATIONS", "METHOD_NAMES", "Manipulation", "make_clip", "make_clips",
+           "register_manipulation", "unregister_manipulation", "write_dataset"]

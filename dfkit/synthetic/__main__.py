@@ -9,7 +9,7 @@ from collections import Counter
 
 from dfkit.cli import ArgumentParser, positive_int, run
 from dfkit.synthetic.dataset_writer import write_dataset
-from dfkit.synthetic.manipulations import MANIPULATIONS
+from dfkit.synthetic.manipulations import REGISTRY
 
 
 def _even_size(text):
@@ -43,7 +43,9 @@ def build_parser():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--crf", type=_crf, nargs="+", default=[23], help="H.264 CRFs: 23 -> c23, 40 -> c40, 0 -> raw")
-    parser.add_argument("--manipulations", nargs="+", choices=MANIPULATIONS, default=list(MANIPULATIONS))
+    cues = "; ".join(f"{name}: {m.cue}" for name, m in REGISTRY.items())
+    parser.add_argument("--manipulations", nargs="+", choices=tuple(REGISTRY), default=list(REGISTRY),
+                        help=f"one method folder each (default: all). {cues}")
     parser.add_argument("--photo", choices=["astronaut"], default=None,
                         help="animate a real photo instead of a drawn face")
     parser.add_argument("--strength", type=_strength, default=1.0, help="artifact strength in (0, 1]")

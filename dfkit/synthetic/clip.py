@@ -1,10 +1,10 @@
 """make_clip: a seeded synthetic face clip, real or fake, with ground truth for every cue.
 
-Per frame: warp the face texture with the head-motion affine, paint blinks, add the pulse on the
-skin, apply region manipulations (flicker, upsample), add sensor noise, quantise to uint8.
-A fake and the real clip of the same seed share every random draw of the base clip (identity,
-motion, blinks, pulse, noise); manipulations draw from their own stream, so their difference is
-exactly the manipulation.
+Manipulations (:mod:`.manipulations`) rewrite the face texture, then the physiology. Per frame:
+warp the face texture with the head-motion affine, paint blinks, add the pulse on the skin, run the
+manipulations' frame hooks, add sensor noise, quantise to uint8. A fake and the real clip of the
+same seed share every random draw of the base clip (identity, motion, blinks, pulse, noise);
+manipulations draw from their own stream, so their difference is exactly the manipulation.
 """
 from dataclasses import dataclass
 
@@ -12,17 +12,17 @@ import cv2
 import numpy as np
 
 from dfkit.synthetic.eyelids import close_eyelids, eyelid_colours, paint_eyelids
-from dfkit.synthetic.manipulations import (BLEND_SOURCES, MANIPULATIONS, METHOD_NAMES, blend_into, flicker,
-                                           self_blend_source, upsample_artifact)
+from dfkit.synthetic.face_model import TEXTURE_MAPS
+from dfkit.synthetic.manipulations import BLEND_SOURCES, REGISTRY, Context
 from dfkit.synthetic.motion import affine_matrices, head_motion, moving_boxes, transform_points
 from dfkit.synthetic.noise import sensor_noise
 from dfkit.synthetic.photo import photo_scene
 from dfkit.synthetic.physiology import (BLINK_RATE_RANGE_HZ, PULSE_AMPLITUDE_RANGE, PULSE_BPM_RANGE,
-                                        PULSE_CHANNEL_WEIGHTS, blink_schedule, eyelid_closure, pulse_trace)
+                                        PULSE_CHANNEL_WEIGHTS, Physiology, blink_schedule, eyelid_closure,
+                                        pulse_trace)
 from dfkit.synthetic.scene import drawn_scene
 
 NOISE_SIGMA_RANGE = (1.0, 2.0)  # sensor noise, grey levels
-NO_BLINK_MAX_CLOSURE = 0.5  # "no_blink" below strength 1 keeps shallow, incomplete lid movements
 
 
 @dataclass
@@ -76,9 +76,9 @@ def _check_args(seed, num_frames, size, fps, fake, manipulations, strength, puls
     if manipulations is not None and not fake:
         raise ValueError(f"manipulations {manipulations} given for a real clip; pass fake=True")
     manipulations = tuple(manipulations) if manipulations is not None else (("blend",) if fake else ())
-    unknown = [m for m in manipulations if m not in MANIPULATIONS]
+    unknown = [m for m in manipulations if m not in REGISTRY]
     if unknown or (fake and not manipulations):
-        raise ValueError(f"manipulations must be a non-empty subset of {MANIPULATIONS}, got {manipulations}")
+        raise ValueError(f"manipulations must be a non-empty subset of {tuple(REGISTRY)}, got {manipulations}")
     if pulse_bpm is not None and not 30 <= pulse_bpm <= min(240, 30 * fps):
         raise ValueError(f"pulse_bpm must be in [30, min(240, 30*fps)] (below Nyquist), got {pulse_bpm}")
     if blink_rate_hz is not None and blink_rate_hz < 0:
@@ -132,20 +132,18 @@ def make_clip(seed=0, num_frames=32, size=128, fps=25.0, fake=False, manipulatio
     pulse_phase = rng.uniform(0, 2 * np.pi)
     noise_sigma = rng.uniform(*NOISE_SIGMA_RANGE)
 
+    applied = [m for name, m in REGISTRY.items() if name in manipulations]  # in registration order
+    ctx = Context(manip_rng, strength, scene, blend_source)
     texture = scene.texture
     rgb = texture.rgb
-    if "blend" in manipulations:
-        if blend_source == "self":
-            source = self_blend_source(rgb, manip_rng, scene.center, strength)
-        else:
-            source = scene.restyle(manip_rng)
-        rgb = blend_into(rgb, source, texture.region, strength)
-    closure = eyelid_closure(blinks, num_frames)
-    if "no_blink" in manipulations:
-        closure = eyelid_closure(blinks, num_frames, depth=NO_BLINK_MAX_CLOSURE * (1 - strength))
-        blinks = []
-    if "no_pulse" in manipulations:
-        amplitude *= 1 - strength
+    for m in applied:
+        if m.texture:
+            rgb = m.texture(rgb, ctx)
+    physio = Physiology(blinks, eyelid_closure(blinks, num_frames), amplitude)
+    for m in applied:
+        if m.physiology:
+            physio = m.physiology(physio, ctx)
+    blinks, closure, amplitude = physio.blinks, physio.closure, physio.amplitude
     pulse = pulse_trace(num_frames, fps, bpm, amplitude, pulse_phase)
 
     lids = eyelid_colours(rgb, texture.landmarks)
@@ -155,45 +153,40 @@ def make_clip(seed=0, num_frames=32, size=128, fps=25.0, fake=False, manipulatio
     boxes = moving_boxes(mats, texture.box)
     centres = transform_points(mats, np.array([scene.center]))[:, 0]
     pulse_rgb = pulse[:, None] * PULSE_CHANNEL_WEIGHTS
-    stack = np.dstack([rgb, texture.alpha, texture.skin, texture.region, texture.eyes]).astype(np.float32)
+    stack = np.dstack([rgb, *(getattr(texture, name) for name in TEXTURE_MAPS)]).astype(np.float32)
     frames = np.empty((num_frames, *shape, 3), np.uint8)
     masks = np.zeros((num_frames, *shape), np.float32)
     for t in range(num_frames):
         roi, warped = _warp(stack, mats[t], shape)
+        maps = {name: warped[..., 3 + i] for i, name in enumerate(TEXTURE_MAPS)}
         frame = scene.background.copy()
         patch = frame[roi]
-        patch += warped[..., 3:4] * (warped[..., :3] - patch)
+        patch += maps["alpha"][..., None] * (warped[..., :3] - patch)
         origin = np.array([roi[1].start, roi[0].start])
         paint_eyelids(patch, open_landmarks[t] - origin, landmarks[t] - origin, lids, closure[t])
-        patch += warped[..., 4:5] * pulse_rgb[t]
-        region = warped[..., 5]
-        if "upsample" in manipulations:
-            patch = upsample_artifact(patch, region, strength)
-        if "flicker" in manipulations:
-            patch = flicker(patch, region, manip_rng, centres[t] - origin, scene.face_height, strength)
+        patch += maps["skin"][..., None] * pulse_rgb[t]
+        for m in applied:
+            if m.frame:
+                patch = m.frame(patch, maps[m.mask], centres[t] - origin, ctx)
         frame[roi] = patch
         frame += sensor_noise(rng, frame.shape, noise_sigma)
         frame += 0.5  # round, not truncate, in the uint8 cast below
         np.clip(frame, 0, 255, out=frame)
         frames[t] = frame
-        if manipulations:
-            masks[t][roi] = _manipulated(manipulations, warped)
+        if applied:
+            masks[t][roi] = _manipulated(applied, maps)
 
-    method = "+".join(METHOD_NAMES[m] for m in manipulations) if manipulations else "real"
+    method = "+".join(REGISTRY[m].method for m in manipulations) if manipulations else "real"
     return Clip(frames, float(fps), int(bool(manipulations)), manipulations, method, boxes.astype(np.float32),
                 landmarks.astype(np.float32), blinks, bpm if amplitude > 0 else None, masks, int(seed),
                 float(strength), amplitude)
 
 
-def _manipulated(manipulations, warped):
-    """(rh, rw) mask of the pixels the manipulations rewrote (max over manipulations)."""
-    mask = np.zeros(warped.shape[:2], np.float32)
-    if {"blend", "flicker", "upsample"} & set(manipulations):
-        mask = np.maximum(mask, warped[..., 5])
-    if "no_blink" in manipulations:
-        mask = np.maximum(mask, warped[..., 6])
-    if "no_pulse" in manipulations:
-        mask = np.maximum(mask, warped[..., 4])
+def _manipulated(applied, maps):
+    """(rh, rw) mask of the pixels the ``applied`` manipulations rewrote: max of their mask maps."""
+    mask = np.zeros(maps["region"].shape, np.float32)
+    for m in applied:
+        mask = np.maximum(mask, maps[m.mask])
     return np.clip(mask, 0, 1)
 
 

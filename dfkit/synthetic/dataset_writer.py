@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from dfkit.atomic import atomic_path, write_json
 from dfkit.synthetic.clip import make_clip
-from dfkit.synthetic.manipulations import MANIPULATIONS, METHOD_NAMES
+from dfkit.synthetic.manipulations import REGISTRY
 from dfkit.video import write_video
 
 SPLIT_FRACTIONS = {"val": 0.15, "test": 0.15}  # the rest is train
@@ -78,14 +78,14 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
                   fps=25.0, photo=None, strength=1.0, progress=True):
     """Write ``num_videos`` real videos and one fake per (target video, manipulation); return the .mp4 Paths.
 
-    ``manipulations`` defaults to all of :data:`MANIPULATIONS`, each its own method folder
-    (:data:`METHOD_NAMES`). ``crfs`` are H.264 CRFs, one compression folder each. Sizes must be even.
+    ``manipulations`` defaults to every registered one (:data:`.manipulations.REGISTRY`), each in
+    its method folder. ``crfs`` are H.264 CRFs, one compression folder each. Sizes must be even.
     """
     out_dir = Path(out_dir)
-    manipulations = tuple(manipulations) if manipulations else MANIPULATIONS
-    unknown = [m for m in manipulations if m not in MANIPULATIONS]
+    manipulations = tuple(manipulations) if manipulations else tuple(REGISTRY)
+    unknown = [m for m in manipulations if m not in REGISTRY]
     if unknown:
-        raise ValueError(f"unknown manipulations {unknown}; expected some of {MANIPULATIONS}")
+        raise ValueError(f"unknown manipulations {unknown}; expected some of {tuple(REGISTRY)}")
     if num_videos < 1:
         raise ValueError(f"num_videos must be >= 1, got {num_videos}")
     h, w = (size, size) if np.isscalar(size) else tuple(size)
@@ -102,7 +102,8 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
         else:
             clip = make_clip(**common, fake=True, manipulations=(manipulation,), strength=strength,
                              source_seed=video_seed(seed, source))
-            folder, name = out_dir / "manipulated_sequences" / METHOD_NAMES[manipulation], f"{index:03d}_{source:03d}"
+            folder = out_dir / "manipulated_sequences" / REGISTRY[manipulation].method
+            name = f"{index:03d}_{source:03d}"
         for crf in crfs:
             videos = folder / compression_folder(crf) / "videos"
             written.append(write_video(videos / f"{name}.mp4", clip.frames, fps, crf=crf))

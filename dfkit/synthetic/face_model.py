@@ -29,6 +29,9 @@ class Appearance:
     texture_contrast: float
 
 
+TEXTURE_MAPS = ("alpha", "skin", "region", "eyes")  # the (h, w) maps of a FaceTexture, warped with its rgb
+
+
 @dataclass
 class FaceTexture:
     """A face ready to be warped per frame (all arrays in texture pixel coordinates).

@@ -1,30 +1,81 @@
-"""The fake-making manipulations, one per curriculum phase cue.
+"""The fake-making manipulations: an open registry, one :class:`Manipulation` per curriculum cue.
 
-* ``blend`` (phase 1): a foreign, generator-smoothed face mixed into the inner face with a soft
-  mask (boundary, colour and texture mismatch); ``self`` mode is SBI-style, the face blended onto
-  itself after a slight colour and scale change.
-* ``flicker`` (phase 2): frame-independent jitter (shift, rotation, colour gain) of the region.
-* ``upsample`` (phase 3): 2x average-pool down, then zero-insertion up with a fixed 3-tap kernel
-  whose even/odd gains differ (a transposed-conv checkerboard) -> spectral peaks at N/2.
-* ``no_blink`` and ``no_pulse`` (phase 4) change the physiology and live in :mod:`.clip`.
+To add a cue, write its hook and register it next to it with :func:`register_manipulation`, naming
+the texture map that marks the pixels it rewrites (its ground-truth mask); :func:`.clip.make_clip`,
+the dataset writer and the CLI then offer it. Hooks of each stage run in registration order, once
+per clip for the manipulations asked for:
 
-``strength`` in (0, 1] scales every artifact (1 = obvious, 0.1 = subtle).
+* ``texture(rgb, ctx) -> rgb``: the still face texture (h, w, 3) float32, before the frame loop.
+* ``physiology(physio, ctx) -> physio``: the :class:`.physiology.Physiology` (blinks, eyelid closure,
+  pulse amplitude) before it is rendered.
+* ``frame(patch, mask, centre, ctx) -> patch``: each frame's face patch (h, w, 3) float32 after
+  blinks and pulse, with the manipulation's own ``mask`` map (h, w) in [0, 1] warped to it and the
+  face ``centre`` (x, y) in patch px.
+
+``ctx`` is a :class:`Context`; its ``rng`` is the manipulations' own stream, so a fake and the real
+clip of its seed share every draw of the base clip. ``strength`` in (0, 1] scales every artifact
+(1 = obvious, 0.1 = subtle).
 """
+from dataclasses import dataclass, replace
+from typing import Callable
+
 import cv2
 import numpy as np
 
-MANIPULATIONS = ("blend", "flicker", "upsample", "no_blink", "no_pulse")
-METHOD_NAMES = {"blend": "BlendSwap", "flicker": "Flicker", "upsample": "Upsample",
-                "no_blink": "NoBlink", "no_pulse": "NoPulse"}
+from dfkit.synthetic.face_model import TEXTURE_MAPS
+from dfkit.synthetic.physiology import eyelid_closure
+
 BLEND_SOURCES = ("other", "self")
 CHECKERBOARD_GAIN = 0.12  # even/odd pixel gain difference of the up-sampling kernel at strength 1
 GENERATOR_BLUR = 0.02     # Gaussian sigma of a generated (swapped-in) face, as a fraction of its width
+NO_BLINK_MAX_CLOSURE = 0.5  # "no_blink" below strength 1 keeps shallow, incomplete lid movements
 
 
-def blend_into(rgb, source, region, strength):
-    """(h, w, 3) texture with ``source`` mixed in by ``strength * region`` (soft (h, w) mask)."""
-    weight = (strength * region)[..., None]
-    return rgb + weight * (source - rgb)
+@dataclass(frozen=True)
+class Context:
+    """What a hook may read: rng (the manipulations' random stream), strength in (0, 1], scene
+    (the clip's :class:`.scene.Scene`), blend_source ("other" or "self", see :func:`blend`)."""
+
+    rng: np.random.Generator
+    strength: float
+    scene: object
+    blend_source: str
+
+
+@dataclass(frozen=True)
+class Manipulation:
+    """One manipulation: name (the ``manipulations=`` key), method (FaceForensics++-style method
+    folder), cue (what it plants, for which phase), mask (the texture map, one of ``TEXTURE_MAPS``,
+    that is its ground-truth mask), and its stage hooks (see the module docstring; None = no-op)."""
+
+    name: str
+    method: str
+    cue: str
+    mask: str
+    texture: Callable | None = None
+    physiology: Callable | None = None
+    frame: Callable | None = None
+
+
+REGISTRY = {}  # name -> Manipulation, in registration (= application) order
+
+
+def register_manipulation(manipulation):
+    """Add ``manipulation`` to :data:`REGISTRY` and return it; its hooks run after those registered before."""
+    taken = {m.method for m in REGISTRY.values()} | {"real"}
+    if manipulation.name in REGISTRY or manipulation.method in taken:
+        raise ValueError(f"manipulation {manipulation.name!r} or method {manipulation.method!r} already in use")
+    if manipulation.mask not in TEXTURE_MAPS:
+        raise ValueError(f"mask must be one of {TEXTURE_MAPS}, got {manipulation.mask!r}")
+    if not (manipulation.texture or manipulation.physiology or manipulation.frame):
+        raise ValueError(f"manipulation {manipulation.name!r} has no hook")
+    REGISTRY[manipulation.name] = manipulation
+    return manipulation
+
+
+def unregister_manipulation(name):
+    """Remove manipulation ``name`` from :data:`REGISTRY`."""
+    del REGISTRY[name]
 
 
 def self_blend_source(rgb, rng, center, strength):
@@ -54,38 +105,90 @@ def restyled_source(rgb, rng, face_width):
     return np.clip(smooth * gain + 6.0 * grain[..., None] / (grain.std() + 1e-6), 0, 255)
 
 
-def flicker(image, region, rng, center, face_size, strength):
-    """Jitter ``image`` (h, w, 3) float32 inside ``region`` (h, w), independently for each call.
+def blend(rgb, ctx):
+    """Texture hook: mix a foreign face into ``rgb`` by ``strength * region`` (the soft swap mask).
 
-    A random shift (~3 % of ``face_size`` px), rotation (~3 degrees) about ``center`` and colour
-    gain (~6 %), all times ``strength``, applied to the masked region only.
+    "other": the scene's restyled foreign identity; "self": SBI-style, the face blended onto itself
+    after a slight colour and scale change.
     """
-    angle = strength * rng.normal(0, 3.0)
-    mat = cv2.getRotationMatrix2D(tuple(map(float, center)), angle, 1.0)
-    mat[:, 2] += strength * rng.normal(0, 0.03 * face_size, 2)
-    moved = cv2.warpAffine(image, mat, image.shape[1::-1], flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT)
-    gain = 1.0 + strength * rng.normal(0, 0.06, 3).astype(np.float32)
-    weight = region[..., None]
-    return image + weight * (moved * gain - image)
+    if ctx.blend_source == "self":
+        source = self_blend_source(rgb, ctx.rng, ctx.scene.center, ctx.strength)
+    else:
+        source = ctx.scene.restyle(ctx.rng)
+    weight = (ctx.strength * ctx.scene.texture.region)[..., None]
+    return rgb + weight * (source - rgb)
 
 
-def upsample_artifact(image, region, strength):
-    """``image`` (h, w, 3) float32 with its ``region`` (h, w) passed through 2x down/up-sampling.
+register_manipulation(Manipulation("blend", "BlendSwap", "blending boundary, colour and texture mismatch (phase 1)",
+                                   mask="region", texture=blend))
+
+
+def upsample(patch, region, centre, ctx):
+    """Frame hook: ``patch`` with its swap ``region`` passed through 2x down/up-sampling.
 
     Down: 2x2 average pooling. Up: zero insertion, then the separable kernel [a, b, a] with
     b = 1 + g and a = (1 - g) / 2, so even pixels get gain 1 + g and odd ones 1 - g: a
     checkerboard of relative depth g = ``CHECKERBOARD_GAIN * strength`` (peaks at N/2 in the
     spectrum). An odd last row/column is left as it was.
     """
-    h2, w2 = image.shape[0] // 2 * 2, image.shape[1] // 2 * 2
-    core = image[:h2, :w2]
+    h2, w2 = patch.shape[0] // 2 * 2, patch.shape[1] // 2 * 2
+    core = patch[:h2, :w2]
     small = cv2.resize(core, (w2 // 2, h2 // 2), interpolation=cv2.INTER_AREA)
     zeros = np.zeros_like(core)
     zeros[::2, ::2] = small
-    g = CHECKERBOARD_GAIN * strength
+    g = CHECKERBOARD_GAIN * ctx.strength
     kernel = np.array([(1 - g) / 2, 1 + g, (1 - g) / 2], np.float32)
     up = cv2.sepFilter2D(zeros, -1, kernel, kernel, borderType=cv2.BORDER_REFLECT_101)
-    out = image.copy()
+    out = patch.copy()
     out[:h2, :w2] += region[:h2, :w2, None] * (up - core)
     return out
+
+
+register_manipulation(Manipulation("upsample", "Upsample", "up-sampling checkerboard, spectral peaks at N/2 (phase 3)",
+                                   mask="region", frame=upsample))
+
+
+def flicker(patch, region, centre, ctx):
+    """Frame hook: jitter ``patch`` inside its swap ``region``, independently in each frame.
+
+    A random shift (~3 % of the face height), rotation (~3 degrees) about ``centre`` and colour
+    gain (~6 %), all times ``strength``, applied to the masked region only. Runs after
+    :func:`upsample` (registered first), so a fake with both jitters the up-sampled face.
+    """
+    rng, strength = ctx.rng, ctx.strength
+    angle = strength * rng.normal(0, 3.0)
+    mat = cv2.getRotationMatrix2D(tuple(map(float, centre)), angle, 1.0)
+    mat[:, 2] += strength * rng.normal(0, 0.03 * ctx.scene.face_height, 2)
+    moved = cv2.warpAffine(patch, mat, patch.shape[1::-1], flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT)
+    gain = 1.0 + strength * rng.normal(0, 0.06, 3).astype(np.float32)
+    weight = region[..., None]
+    return patch + weight * (moved * gain - patch)
+
+
+register_manipulation(Manipulation("flicker", "Flicker", "frame-to-frame jitter of the face region (phase 2)",
+                                   mask="region", frame=flicker))
+
+
+def no_blink(physio, ctx):
+    """Physiology hook: no complete blink; below strength 1, shallow lid movements of depth
+    ``NO_BLINK_MAX_CLOSURE * (1 - strength)`` where the blinks were."""
+    depth = NO_BLINK_MAX_CLOSURE * (1 - ctx.strength)
+    return replace(physio, blinks=[], closure=eyelid_closure(physio.blinks, len(physio.closure), depth=depth))
+
+
+register_manipulation(Manipulation("no_blink", "NoBlink", "missing blinks (phase 4)", mask="eyes",
+                                   physiology=no_blink))
+
+
+def no_pulse(physio, ctx):
+    """Physiology hook: the pulse amplitude scaled by ``1 - strength`` (none at strength 1)."""
+    return replace(physio, amplitude=physio.amplitude * (1 - ctx.strength))
+
+
+register_manipulation(Manipulation("no_pulse", "NoPulse", "missing blood-volume pulse (phase 4)", mask="skin",
+                                   physiology=no_pulse))
+
+# The built-in manipulations, for imports; code that must see later registrations reads REGISTRY.
+MANIPULATIONS = tuple(REGISTRY)
+METHOD_NAMES = {name: m.method for name, m in REGISTRY.items()}

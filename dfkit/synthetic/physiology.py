@@ -6,6 +6,8 @@ clip so that every real clip of at least ~0.5 s shows one (short clips would oth
 "no_blink" fakes). Pulse: a sinusoid at ``bpm`` added to the skin, green strongest, with an
 amplitude of about one grey level, the magnitude of real remote-PPG signals.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 BLINK_RATE_RANGE_HZ = (0.2, 0.5)
@@ -13,6 +15,16 @@ BLINK_DURATION_RANGE_S = (0.12, 0.38)
 PULSE_BPM_RANGE = (55.0, 100.0)
 PULSE_AMPLITUDE_RANGE = (0.7, 1.3)  # grey levels on the green channel (peak)
 PULSE_CHANNEL_WEIGHTS = np.array([0.35, 1.0, 0.55], dtype=np.float32)  # R, G, B
+
+
+@dataclass(frozen=True)
+class Physiology:
+    """A clip's physiology: blinks (inclusive frame ranges of complete blinks), closure (T,) float32
+    eyelid closure in [0, 1], amplitude: pulse amplitude in grey levels (0 = no pulse)."""
+
+    blinks: list
+    closure: np.ndarray
+    amplitude: float
 
 
 def blink_schedule(rng, num_frames, fps, rate_hz):

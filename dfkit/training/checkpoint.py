@@ -2,8 +2,12 @@
 
 A training checkpoint is a dict::
 
-    {"format": "dfkit-checkpoint-1", "arch": str, "model": state_dict, "optimizer": ..., "scheduler": ...,
-     "scaler": ..., "epoch": int, "rng": {...}, "config": dict, "metrics": dict, "trainer": dict}
+    {"format": "dfkit-checkpoint-1", "arch": str, "detector": dict | None, "model": state_dict,
+     "optimizer": ..., "scheduler": ..., "scaler": ..., "epoch": int, "rng": {...}, "config": dict,
+     "metrics": dict, "trainer": dict}
+
+``arch`` is the detector's registry name; ``detector`` records its constructor arguments and input
+settings (checkpoints written before it existed hold only ``arch``).
 
 A bare ``state_dict`` (name -> tensor) is accepted wherever only weights are needed.
 """
@@ -65,12 +69,13 @@ def restore_rng_state(state):
         torch.cuda.set_rng_state_all([cuda_state.cpu() for cuda_state in state["cuda"]])
 
 
-def save_checkpoint(path, model, arch="", optimizer=None, scheduler=None, scaler=None, epoch=None,
+def save_checkpoint(path, model, arch="", detector=None, optimizer=None, scheduler=None, scaler=None, epoch=None,
                     config=None, metrics=None, trainer_state=None):
     """Atomically write a training checkpoint (model weights + everything needed to resume)."""
     checkpoint = {
         "format": FORMAT,
         "arch": arch,
+        "detector": detector,
         "model": unwrap_model(model).state_dict(),
         "epoch": epoch,
         "rng": capture_rng_state(),

@@ -14,6 +14,10 @@ class TrainConfig:
     (with a GradScaler) or "bfloat16". monitor: a key of the validation summary ("auc", "ap",
     "eer", "balanced_accuracy", ...), read at video level when the validation set has video ids,
     else at frame level. patience: stop after this many epochs without improvement (None = never).
+    arch: the registry name of the detector; detector: what rebuilds it and its inputs, saved in
+    every checkpoint (``{"name", "kwargs", "input": InputSpec dict, "margin"}``, see
+    :func:`dfkit.drivers.checkpoints.detector_record`); dataset, frames_per_video: what it was trained
+    on (evaluation defaults to the same).
     """
 
     epochs: int = 10
@@ -32,6 +36,9 @@ class TrainConfig:
     monitor: str = "auc"
     class_balance: bool = True
     arch: str = ""
+    detector: Optional[dict] = None
+    dataset: str = ""
+    frames_per_video: int = 0
     device: Optional[str] = None
     progress: bool = True
 

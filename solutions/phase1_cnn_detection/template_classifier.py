@@ -12,9 +12,10 @@ decisions turn those logits into a usable real/fake verdict, and each is an exer
 4. **Threshold** (:func:`choose_threshold`): 0.5 is right only when the training classes were
    balanced and the model is calibrated; choose the operating point on validation data instead.
 
-Given (not exercises): :data:`DETECTORS`, :func:`build_detector` and :func:`input_spec`, which
-reach the architecture modules through the implementation switch, so that with
-``DFD_IMPL=templates`` your own Xception / EfficientNet / MesoNet are the ones built.
+The detectors themselves (your Xception, EfficientNet, MesoNet) are built by the registry
+(:mod:`dfkit.registry`, entries in ``phase1_cnn_detection/detectors.py``), which reaches your modules
+through the implementation switch. The training CLIs train with your :func:`class_balanced_bce`, and
+every CLI pools and thresholds scores with your functions below.
 
 Conventions: label 1 = fake, 0 = real; a score is a probability of fake; "fake" is predicted when
 ``score >= threshold``.
@@ -23,59 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dfkit.curriculum import load
-from dfkit.training import load_model_weights
+from dfkit.metrics.scores import TOPK_FRACTION, VIDEO_AGGREGATIONS
 
-DETECTORS = ("xceptionnet", "efficientnet_b4", "meso4", "mesoinception4")
-AGGREGATIONS = ("mean", "median", "max", "topk")
 CRITERIA = ("youden", "eer", "accuracy")
-TOPK_FRACTION = 0.25
-_ARCH_MODULES = {
-    "xceptionnet": "phase1_cnn_detection.template_xceptionnet",
-    "efficientnet_b4": "phase1_cnn_detection.template_efficientnet",
-    "meso4": "phase1_cnn_detection.template_mesonet",
-    "mesoinception4": "phase1_cnn_detection.template_mesonet",
-}
-
-
-def _arch_module(name):
-    if name not in _ARCH_MODULES:
-        raise ValueError(f"unknown detector {name!r}: expected one of {', '.join(DETECTORS)}")
-    return load(_ARCH_MODULES[name])
-
-
-def build_detector(name, weights=None):
-    """Build detector ``name`` (one of :data:`DETECTORS`), in training mode.
-
-    ``weights``: ``None`` (random init), a local checkpoint path, or ``"imagenet"`` (Xception and
-    EfficientNet-B4 only; downloads through timm / torchvision once). MesoNet checkpoints are this
-    project's training checkpoints or bare state_dicts (:func:`dfkit.training.load_model_weights`).
-    Every model maps (B, 3, S, S) -> (B,) logits and has ``forward_features`` and ``embed``.
-
-    >>> build_detector("meso4")(torch.zeros(2, 3, 256, 256)).shape
-    torch.Size([2])
-    """
-    module = _arch_module(name)
-    if name == "xceptionnet":
-        return module.xception_detector(weights=weights)
-    if name == "efficientnet_b4":
-        return module.efficientnet_detector(weights=weights)
-    if weights == "imagenet":
-        raise ValueError(f"{name} has no ImageNet weights: pass weights=None or a checkpoint path")
-    model = module.Meso4() if name == "meso4" else module.MesoInception4()
-    if weights is not None:
-        load_model_weights(weights, model, arch=name)
-    return model
-
-
-def input_spec(name):
-    """``(size, mean, std)`` the detector expects: square RGB crops of ``size`` px, normalised per channel.
-
-    >>> input_spec("xceptionnet")
-    (299, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
-    """
-    module = _arch_module(name)
-    return module.INPUT_SIZE, tuple(module.MEAN), tuple(module.STD)
 
 
 def class_balanced_bce(logits, labels):
@@ -131,7 +82,7 @@ def aggregate_video_score(frame_scores, how="mean"):
     if how == "topk":
         k = max(1, int(np.ceil(TOPK_FRACTION * scores.size)))
         return float(np.sort(scores)[-k:].mean())
-    raise ValueError(f"unknown aggregation {how!r}: expected one of {', '.join(AGGREGATIONS)}")
+    raise ValueError(f"unknown aggregation {how!r}: expected one of {', '.join(VIDEO_AGGREGATIONS)}")
     # END SOLUTION
 
 

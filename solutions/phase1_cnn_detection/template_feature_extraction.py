@@ -10,26 +10,25 @@ steps by hand:
 * :func:`align_by_eyes`: rotate and scale so the eyes sit level at fixed positions (the other
   common convention, used by face-recognition backbones);
 * :func:`normalize`: uint8 RGB crops -> float tensor, per-channel ``(x / 255 - mean) / std``;
-* :func:`preprocess_faces`: the three steps for a given detector (:func:`input_spec` of
-  ``template_classifier``, reached through the implementation switch);
+* :func:`preprocess_faces`: the three steps for a given detector (its input size and statistics
+  from the detector registry, :func:`dfkit.registry.input_spec`);
 * :func:`extract_embeddings`: the detector's penultimate features, e.g. to fit a linear probe or
   look at a t-SNE of real vs fake.
 
 Conventions: frames are RGB uint8 (H, W, 3); boxes are float ``[x0, y0, x1, y1]`` in pixels; a
-point is ``(x, y)``. Imports only point one way: this module uses ``template_classifier``, which
-never imports this one.
+point is ``(x, y)``. Your :func:`crop_face` is the crop every tool of the course uses
+(:mod:`dfkit.faces.pipeline` reaches it through the implementation switch).
 """
 import cv2
 import numpy as np
 import torch
 
-from dfkit.curriculum import load
 from dfkit.errors import NoFaceError
+from dfkit.faces.pipeline import FACE_MARGIN
+from dfkit.registry import input_spec
 
-DEFAULT_MARGIN = 1.3  # FaceForensics++ crop margin
 
-
-def crop_face(frame, box, margin=DEFAULT_MARGIN, size=None):
+def crop_face(frame, box, margin=FACE_MARGIN, size=None):
     """Square crop of ``frame`` (H, W, 3) uint8 around ``box`` scaled by ``margin``; (S, S, 3) uint8.
 
     The square has side ``side = round(margin * max(x1 - x0, y1 - y0))`` and its top-left corner at
@@ -123,13 +122,13 @@ def normalize(faces, mean, std):
     # END SOLUTION
 
 
-def preprocess_faces(frames, boxes, name, margin=DEFAULT_MARGIN):
+def preprocess_faces(frames, boxes, name, margin=FACE_MARGIN):
     """Crop, resize and normalise one face per frame for detector ``name``.
 
     Args:
         frames: (N, H, W, 3) uint8 RGB frames (or a list of (H, W, 3) frames).
         boxes: (N, 4) float face boxes ``[x0, y0, x1, y1]``, one per frame.
-        name: a detector of ``template_classifier.DETECTORS`` ("xceptionnet", "meso4", ...); its
+        name: a registered detector (``dfkit.registry.names()``: "xceptionnet", "meso4", ...); its
             ``input_spec(name)`` gives the crop size S and the mean/std.
         margin: crop margin for :func:`crop_face`.
 
@@ -140,8 +139,9 @@ def preprocess_faces(frames, boxes, name, margin=DEFAULT_MARGIN):
     Example: 8 frames with boxes, ``name="meso4"`` -> (8, 3, 256, 256) values in [0, 1].
     """
     # BEGIN SOLUTION
-    # HINT: classifier = load("phase1_cnn_detection.template_classifier"); size, mean, std = classifier.input_spec(name)
-    size, mean, std = load("phase1_cnn_detection.template_classifier").input_spec(name)
+    # HINT: spec = input_spec(name) (from dfkit.registry) has spec.size, spec.mean and spec.std.
+    spec = input_spec(name)
+    size, mean, std = spec.size, spec.mean, spec.std
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     if len(boxes) != len(frames):
         raise ValueError(f"preprocess_faces needs one box per frame: {len(frames)} frames, {len(boxes)} boxes")

@@ -10,7 +10,7 @@ import torch
 
 import detect_video
 from dfkit.cli import run
-from dfkit.curriculum import load
+from dfkit.registry import build_detector
 from dfkit.synthetic import make_clip
 from dfkit.training import save_checkpoint
 from dfkit.video import write_video
@@ -28,15 +28,14 @@ def files(tmp_path_factory):
     clip = make_clip(photo="astronaut", size=(256, 256), num_frames=NUM_FRAMES, seed=0)
     write_video(folder / "astronaut.mp4", clip.frames, fps=25)
     write_video(folder / "blank.mp4", np.full((NUM_FRAMES, 128, 128, 3), 128, np.uint8), fps=25)
-    classifier = load("phase1_cnn_detection.template_classifier")
     torch.manual_seed(0)
-    save_checkpoint(folder / "meso4.pt", classifier.build_detector("meso4"), arch="meso4")
-    confident = classifier.build_detector("meso4")
+    save_checkpoint(folder / "meso4.pt", build_detector("meso4"), arch="meso4")
+    confident = build_detector("meso4")
     head = [m for m in confident.modules() if isinstance(m, torch.nn.Linear)][-1]
     with torch.no_grad():
         head.weight *= 300  # spread the untrained logits over several units, like a trained model's
     save_checkpoint(folder / "confident.pt", confident, arch="meso4")
-    inception = classifier.build_detector("mesoinception4")
+    inception = build_detector("mesoinception4")
     save_checkpoint(folder / "mislabelled.pt", inception, arch="meso4")  # says meso4, holds another net
     torch.save({"conv.weight": torch.zeros(3, 3)}, folder / "wrong_keys.pt")
     (folder / "corrupt.pt").write_bytes((folder / "meso4.pt").read_bytes()[:2000])

@@ -34,7 +34,8 @@ def test_train_in_memory_synthetic_then_resume(tmp_path):
     assert epochs_logged(out) == [1], "expected one metrics.jsonl line after 1 epoch"
     checkpoint = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
     assert checkpoint["arch"] == "meso4" and checkpoint["epoch"] == 1
-    assert checkpoint["config"]["image_size"] == 256, "Meso4 reads 256 px crops"
+    assert checkpoint["detector"]["name"] == "meso4" and checkpoint["detector"]["input"]["size"] == 256, \
+        "the checkpoint should record the detector and its 256 px input"
 
     resumed = run_cli("phase1_cnn_detection/train.py", *common, "--epochs", "2", "--resume")
     assert resumed.returncode == 0, resumed.stderr

@@ -64,9 +64,9 @@ def test_regeneration_never_overwrites_a_learners_edits_unless_forced(tmp_path, 
     template.write_text(edited)
     solution.write_text(solution.read_text() + "\n\nCONSTANT = 1\n")
 
-    assert generate.main(["--root", str(root)]) == 1
+    assert generate.main(["--root", str(root)]) == 0  # an edited template is the normal state, not an error
     assert template.read_text() == edited
-    assert "has your edits" in capsys.readouterr().err
+    assert "edited by you (kept)" in capsys.readouterr().out
 
     assert generate.main(["--root", str(root), "--force"]) == 0
     assert "CONSTANT = 1" in template.read_text() and "return a + b" not in template.read_text()
@@ -80,3 +80,34 @@ def test_untouched_templates_follow_their_solution(tmp_path):
     assert generate.main(["--root", str(root)]) == 0
     assert "CONSTANT = 1" in (root / PHASE / "template_other.py").read_text()
     assert generate.main(["--root", str(root), "--check"]) == 0
+
+
+def test_check_keeps_edited_templates_and_fails_only_on_stale_unedited_ones(tmp_path, capsys):
+    root = make_toy_curriculum(tmp_path)
+    template = root / PHASE / "template_toy.py"
+    template.write_text(template.read_text().replace(
+        'raise NotImplementedError("phase1_cnn_detection: implement add")', "return a + b"))
+    assert generate.main(["--root", str(root), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert f"edited by you (kept): {template}" in out and "solution has changed" not in out
+
+    solution = root / "solutions" / PHASE / "template_toy.py"
+    solution.write_text(solution.read_text() + "\n\nCONSTANT = 1\n")
+    assert generate.main(["--root", str(root), "--check"]) == 0
+    assert "its solution has changed since" in capsys.readouterr().out
+
+    other = root / "solutions" / PHASE / "template_other.py"
+    other.write_text(other.read_text() + "\n\nCONSTANT = 1\n")
+    assert generate.main(["--root", str(root), "--check"]) == 1
+    assert f"stale: {root / PHASE / 'template_other.py'} (unedited)" in capsys.readouterr().err
+
+
+def test_a_new_phase_folders_solutions_are_generated(tmp_path):
+    root = make_toy_curriculum(tmp_path)
+    for folder in ("phase6_new", "solutions/phase6_new"):
+        (root / folder).mkdir()
+        (root / folder / "__init__.py").touch()
+    (root / "solutions/phase6_new/template_six.py").write_text(
+        "def six():\n    # BEGIN SOLUTION\n    return 6\n    # END SOLUTION\n")
+    assert generate.main(["--root", str(root)]) == 0
+    assert 'raise NotImplementedError("phase6_new: implement six")' in (root / "phase6_new/template_six.py").read_text()

@@ -10,6 +10,12 @@ PHASE = "phase1_cnn_detection"
 
 TOY_SOLUTION = textwrap.dedent('''\
     """Toy exercises."""
+    from dfkit.curriculum import load
+
+
+    def add_doubled(a, b):
+        """2 * (a + b): given code that uses template_other's double through the switch."""
+        return load("phase1_cnn_detection.template_other").double(add(a, b))
 
 
     def add(a, b):
@@ -69,6 +75,26 @@ OTHER_TESTS = textwrap.dedent('''\
     ''')
 
 
+USES_OTHER_TESTS = textwrap.dedent('''\
+    import pytest
+
+    from dfkit.curriculum import load, resolve_impl
+
+    pytestmark = pytest.mark.exercise("phase1_cnn_detection.template_toy")
+
+
+    @pytest.mark.points(2)
+    def test_add_doubled_uses_the_reference_double(exercise):
+        got = exercise.add_doubled(2, 3)
+        assert got == 10, f"expected 10, got {got}"
+
+
+    @pytest.mark.points(1)
+    def test_explicit_impl_gets_the_learners_double(exercise):
+        assert load("phase1_cnn_detection.template_other", impl=resolve_impl()).double(2) == 4
+    ''')
+
+
 def make_toy_curriculum(root):
     """Write solutions, generated templates and graded tests under ``root``; return ``root``."""
     from dfkit.curriculum import generate
@@ -87,12 +113,12 @@ def make_toy_curriculum(root):
     return root
 
 
-def grade(root, timeout_s=3):
-    """Run ``pytest --impl templates`` on the toy curriculum; return (exit code, grades.json, output)."""
+def grade(root, timeout_s=3, select=("tests",)):
+    """Run ``pytest <select> --impl templates`` on the toy curriculum; return (exit code, grades.json, output)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("DFD_IMPL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "--impl", "templates", "--grades-dir", str(root),
+        [sys.executable, "-m", "pytest", *select, "--impl", "templates", "--grades-dir", str(root),
          "--learner", "toy", "-o", f"timeout={timeout_s}", "-p", "no:cacheprovider"],
         cwd=root, env=env, capture_output=True, text=True, timeout=120)
     report = json.loads((root / "grades.json").read_text())

@@ -1,19 +1,12 @@
-"""Augmentations (against image-statistics ground truth) and the in-memory synthetic datasets."""
-import json
-
-import cv2
+"""Augmentations, against image-statistics ground truth (the datasets: test_face_dataset.py)."""
 import numpy as np
 import pytest
 import torch
 from skimage.data import astronaut
 
-from dfkit.data import (FaceClipDataset, FaceFrameDataset, SyntheticClipDataset, SyntheticFrameDataset,
-                        build_augmentation)
+from dfkit.data import build_augmentation
 from dfkit.data.augment import (Augmentation, Step, adjust_colour, downscale, gaussian_blur, gaussian_noise, hflip,
                                 jpeg)
-from dfkit.errors import DatasetLayoutError
-from dfkit.preprocess import read_manifest
-from dfkit.synthetic import make_clip
 
 
 @pytest.fixture(scope="module")
@@ -134,102 +127,3 @@ def test_a_clip_shares_one_draw_of_parameters(photo):
 def test_rejects_uint8_arrays():
     with pytest.raises(TypeError, match="expected a float tensor"):
         build_augmentation("light")(np.zeros((8, 8, 3), np.uint8))
-
-
-# ---------------------------------------------------------------- in-memory synthetic datasets
-
-@pytest.fixture(scope="module")
-def clips():
-    return [make_clip(num_frames=8, size=64, seed=1), make_clip(num_frames=8, size=64, seed=2, fake=True)]
-
-
-def expected_crop(frame, box, margin):
-    """The square of side round(max(w, h) * margin) centred on the box, zero outside the frame."""
-    x0, y0, x1, y1 = box
-    side = int(round(max(x1 - x0, y1 - y0) * margin))
-    left, top = int(round((x0 + x1) / 2 - side / 2)), int(round((y0 + y1) / 2 - side / 2))
-    padded = np.pad(frame, ((side, side), (side, side), (0, 0)))
-    return padded[top + side:top + 2 * side, left + side:left + 2 * side]
-
-
-def test_synthetic_frame_dataset_crops_the_true_face(clips):
-    dataset = SyntheticFrameDataset(clips, crop_margin=1.3)
-    assert len(dataset) == 16
-    image, label, video_id = dataset[9]
-    truth = expected_crop(clips[1].frames[1], clips[1].boxes[1], 1.3)
-    assert image.dtype == torch.float32 and image.shape == (3, *truth.shape[:2])
-    assert torch.allclose(image, torch.from_numpy(truth).permute(2, 0, 1).float() / 255)
-    assert label == clips[1].label == 1 and video_id == f"{clips[1].method}/0001"
-    assert [dataset[i][1] for i in range(16)] == [clips[0].label] * 8 + [clips[1].label] * 8
-    whole = SyntheticFrameDataset(clips, crop_margin=None)
-    assert torch.equal(whole[3][0], torch.from_numpy(clips[0].frames[3]).permute(2, 0, 1).float() / 255)
-    sized = SyntheticFrameDataset(clips, size=32, transform=build_augmentation("light", generator=0))
-    assert sized[0][0].shape == (3, 32, 32) and 0 <= sized[0][0].min() and sized[0][0].max() <= 1
-
-
-def test_synthetic_clip_dataset_windows(clips):
-    dataset = SyntheticClipDataset(clips, clip_len=3, size=32)
-    assert len(dataset) == 2 * (8 // 3)
-    clip, label, video_id = dataset[3]
-    frames = SyntheticFrameDataset(clips, size=32)
-    assert clip.shape == (3, 3, 32, 32) and label == clips[1].label
-    assert torch.equal(clip[0], frames[8 + 3][0]) and video_id == frames[8 + 3][2]
-    loader = torch.utils.data.DataLoader(dataset, batch_size=4)
-    batch, labels, _ = next(iter(loader))
-    assert batch.shape == (4, 3, 3, 32, 32) and labels.tolist() == [clips[0].label] * 2 + [1] * 2
-
-
-# ---------------------------------------------------------------- datasets over preprocessed crops
-
-@pytest.fixture(scope="module")
-def preprocessed(tmp_path_factory):
-    from dfkit.datasets import load_records
-    from dfkit.preprocess import PreprocessOptions, preprocess_records
-    from dfkit.synthetic import write_dataset
-
-    root, out = tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("crops")
-    write_dataset(root, 2, num_frames=6, size=64, seed=1, manipulations=("blend", "flicker"), progress=False)
-    with open(root / "splits/train.json", "w") as handle:  # our own split: video 000 and its fakes
-        json.dump([["000", "001"]], handle)
-    (root / "splits/val.json").write_text(json.dumps([["001", "000"]]))
-    records = load_records("synthetic", root)
-    options = PreprocessOptions(frames=5, size=40, detector="groundtruth")
-    preprocess_records(records, out, options, dataset="synthetic", progress=False)
-    return root, out, records
-
-
-def test_face_frame_dataset_reads_every_crop(preprocessed):
-    root, out, records = preprocessed
-    dataset = FaceFrameDataset(out)
-    assert len(dataset) == 5 * len(records) == 5 * 6
-    image, label, video_id = dataset[7]
-    entry = read_manifest(out)[1]
-    assert video_id == entry["uid"] and label == entry["label"]
-    png = cv2.cvtColor(cv2.imread(str(out / entry["crops"][2])), cv2.COLOR_BGR2RGB)
-    assert image.shape == (3, 40, 40) and torch.equal(image, torch.from_numpy(png).permute(2, 0, 1).float() / 255)
-    truth = {r.uid: r.label for r in records}
-    assert all(dataset.labels[i] == truth[dataset.video_ids[i]] for i in range(len(dataset)))
-    assert FaceFrameDataset(out, size=24, transform=build_augmentation("medium"))[0][0].shape == (3, 24, 24)
-
-
-def test_face_frame_dataset_filters_split_and_method(preprocessed):
-    _, out, records = preprocessed
-    reals = FaceFrameDataset(out, methods=["real"])
-    assert set(reals.labels) == {0} and len(reals) == 5 * 2
-    train = FaceFrameDataset(out, split="train")
-    assert sorted(set(train.video_ids)) == ["BlendSwap/000_001", "BlendSwap/001_000", "Flicker/000_001",
-                                            "Flicker/001_000", "real/000", "real/001"]
-    with pytest.raises(DatasetLayoutError, match="no preprocessed videos"):
-        FaceFrameDataset(out, split="test")
-
-
-def test_face_clip_dataset_windows(preprocessed):
-    _, out, records = preprocessed
-    dataset = FaceClipDataset(out, clip_len=2)
-    assert len(dataset) == len(records) * (5 // 2)
-    clip, label, video_id = dataset[1]
-    frames = FaceFrameDataset(out)
-    assert clip.shape == (2, 3, 40, 40)
-    assert torch.equal(clip[1], frames[3][0]) and video_id == frames[3][2] and label == frames[3][1]
-    with pytest.raises(DatasetLayoutError, match="has 6 crops"):
-        FaceClipDataset(out, clip_len=6)

@@ -143,9 +143,9 @@ def test_video_aggregation_by_hand():
     ids = ["b", "b", "a", "a", "a", "c", "c"]
     labels = [0, 0, 1, 1, 1, 0, 0]
     expected = {"mean": [(0.8 + 0.9 + 0.2) / 3, 0.2, 0.5], "median": [0.8, 0.2, 0.5],
-                "max": [0.9, 0.3, 0.6], "topk": [(0.9 + 0.8) / 2, 0.3, 0.6]}  # top half: 2 of 3, 1 of 2
+                "max": [0.9, 0.3, 0.6], "topk": [0.9, 0.3, 0.6]}  # top quarter: ceil(0.75) = ceil(0.5) = 1 frame
     for how, values in expected.items():
-        video_ids, video_scores, video_labels = aggregate_video_scores(scores, ids, labels, how=how, top_fraction=0.5)
+        video_ids, video_scores, video_labels = aggregate_video_scores(scores, ids, labels, how=how)
         assert list(video_ids) == ["b", "a", "c"]
         np.testing.assert_allclose(video_scores, [values[1], values[0], values[2]])
         assert video_labels.tolist() == [0, 1, 0]

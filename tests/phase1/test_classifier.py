@@ -14,7 +14,6 @@ from sklearn.metrics import accuracy_score, roc_curve
 from torch import nn
 from torch.nn import functional as F
 
-from dfkit.errors import CheckpointError
 
 pytestmark = pytest.mark.exercise("phase1_cnn_detection.template_classifier")
 torch.set_num_threads(2)
@@ -165,32 +164,3 @@ def test_predict_video_is_sigmoid_of_logits_then_pooled(exercise, agrees_with_re
     assert mean_score == pytest.approx(float(expected.mean()), rel=1e-5)
     agrees_with_reference((frame_scores, video_score),
                           lambda ref: ref.predict_video(model, faces, how="max", batch_size=3))
-
-
-# ---------------------------------------------------------------- given code (not graded)
-def test_input_spec_gives_each_networks_published_convention(exercise):
-    assert exercise.input_spec("xceptionnet") == (299, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
-    assert exercise.input_spec("efficientnet_b4") == (380, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-    assert exercise.input_spec("meso4") == (256, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
-    assert exercise.input_spec("mesoinception4")[0] == 256
-
-
-def test_build_detector_rejects_unknown_names_listing_the_choices(exercise):
-    with pytest.raises(ValueError, match="xceptionnet.*efficientnet_b4.*meso4"):
-        exercise.build_detector("resnet50")
-    with pytest.raises(ValueError, match="no ImageNet weights"):
-        exercise.build_detector("meso4", weights="imagenet")
-
-
-def test_build_detector_meso4_loads_a_saved_state_dict(exercise, tmp_path):
-    from dfkit.curriculum import reference
-
-    torch.manual_seed(0)
-    saved = reference("phase1_cnn_detection.template_classifier").build_detector("meso4")
-    path = tmp_path / "meso4.pt"
-    torch.save(saved.state_dict(), path)
-    loaded = exercise.build_detector("meso4", weights=path)
-    for (name, want), got in zip(saved.state_dict().items(), loaded.state_dict().values()):
-        assert torch.equal(want, got), f"{name} was not loaded from {path.name}"
-    with pytest.raises(CheckpointError):
-        exercise.build_detector("mesoinception4", weights=path)

@@ -8,6 +8,7 @@ import torch
 import torchvision
 from torch import nn
 
+from dfkit.curriculum.layout import assert_layout
 from dfkit.errors import CheckpointError
 
 pytestmark = pytest.mark.exercise("phase1_cnn_detection.template_efficientnet")
@@ -35,13 +36,29 @@ def _torchvision_b4(seed=0):
     return model.eval()
 
 
+def _assert_docstring_layout(model, reference, attention=False):
+    """``model`` has torchvision's ``features`` and the docstrings' head (and attention), told in the learner's terms.
+
+    The head's shapes are the docstrings': Linear(1792, 1), and for attention a 1x1 conv 1792 -> 1 with bias.
+    """
+    layout = {k: v for k, v in reference.state_dict().items() if k.startswith("features.")}
+    layout.update({"classifier.1.weight": torch.zeros(1, 1792), "classifier.1.bias": torch.zeros(1)})
+    if attention:
+        layout.update({"attention.conv.weight": torch.zeros(1, 1792, 1, 1), "attention.conv.bias": torch.zeros(1)})
+    assert_layout(model, layout)
+
+
 @pytest.mark.points(1)
 def test_output_and_feature_shapes(exercise):
     model = exercise.EfficientNetDetector().eval()
     x = _images(batch=2, size=64)
     with torch.no_grad():
         logits, features, embedding = model(x), model.forward_features(x), model.embed(x)
+        single = model(x[:1])
     assert logits.shape == (2,), f"expected logits of shape (2,), got {tuple(logits.shape)}"
+    assert single.shape == (1,), (
+        f"expected logits of shape (1,) for a batch of one image, got {tuple(single.shape)} "
+        f"(squeeze only the last dimension: .squeeze(-1))")
     assert features.shape == (2, 1792, 2, 2), (
         f"expected features (2, 1792, 64/32, 64/32), got {tuple(features.shape)}")
     assert embedding.shape == (2, 1792), f"expected embedding (2, 1792), got {tuple(embedding.shape)}"
@@ -64,6 +81,7 @@ def test_parameter_count_is_torchvision_backbone_plus_binary_head(exercise):
 @pytest.mark.points(2)
 def test_imagenet_checkpoint_file_gives_torchvision_features(exercise, tmp_path, agrees_with_reference):
     reference = _torchvision_b4()
+    _assert_docstring_layout(exercise.EfficientNetDetector(), reference)
     path = tmp_path / "efficientnet_b4_imagenet.pth"
     torch.save(reference.state_dict(), path)
     model = exercise.efficientnet_detector(weights=str(path)).eval()
@@ -82,6 +100,7 @@ def test_imagenet_checkpoint_file_gives_torchvision_features(exercise, tmp_path,
 def _reference_logits(ref, model, x):
     """The reference detector's logits with the learner's weights (same head initialisation)."""
     detector = ref.EfficientNetDetector()
+    assert_layout(model, detector.state_dict())
     detector.load_state_dict(model.state_dict())
     with torch.no_grad():
         return detector.eval()(x)
@@ -91,6 +110,7 @@ def _reference_logits(ref, model, x):
 def test_attention_weights_the_feature_map(exercise):
     reference = _torchvision_b4()
     model = exercise.efficientnet_detector(attention=True)
+    _assert_docstring_layout(model, reference, attention=True)
     exercise.load_pretrained(model, reference.state_dict()).eval()
     x = _images()
     with torch.no_grad():

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dfkit.curriculum.layout import assert_layout
 from dfkit.errors import CheckpointError
 
 pytestmark = pytest.mark.exercise("phase1_cnn_detection.template_xceptionnet")
@@ -47,6 +48,11 @@ def _images(batch=2, size=96, channels=3, seed=2):
 
 def _n_params(model):
     return sum(p.numel() for p in model.parameters())
+
+
+def _assert_timm_layout(model):
+    """``model`` has timm legacy_xception's layer names and shapes (a mismatch is told in the learner's terms)."""
+    assert_layout(model, timm.create_model("legacy_xception", pretrained=False, num_classes=1).state_dict())
 
 
 def _to_ffpp_layout(state, prefix, head):
@@ -90,9 +96,8 @@ def test_block_matches_timm_block(exercise, config):
                                     strides=config["stride"], start_with_relu=config["start_with_relu"],
                                     grow_first=config["grow_first"])
     _randomise_batchnorm(reference).eval()
-    expected_keys = sorted(reference.state_dict())
-    got_keys = sorted(block.state_dict())
-    assert got_keys == expected_keys, f"expected state_dict keys {expected_keys}, got {got_keys}"
+    assert_layout(block, reference.state_dict(), hint="Block's docstring gives the order inside rep: "
+                                                      "ReLU, SeparableConv2d, BatchNorm2d per convolution.")
     block.load_state_dict(reference.state_dict())
     block.eval()
     x = _images(batch=2, size=15, channels=config["in_channels"])
@@ -130,7 +135,9 @@ def test_parameter_count_matches_timm(exercise):
 def test_matches_timm_with_timm_weights(exercise, agrees_with_reference):
     reference = _timm_model(num_classes=1)
     state = reference.state_dict()
-    model = exercise.load_pretrained(exercise.Xception(), state).eval()
+    model = exercise.Xception()
+    _assert_timm_layout(model)
+    model = exercise.load_pretrained(model, state).eval()
     x = _images()
     with torch.no_grad():
         expected_features = reference.forward_features(x)
@@ -151,6 +158,7 @@ def test_matches_timm_with_timm_weights(exercise, agrees_with_reference):
 def test_loads_faceforensics_two_class_checkpoint(exercise, tmp_path):
     # FaceForensics++ wraps Xception as `model`, puts Dropout + Linear(2048, 2) in `last_linear`,
     # stores pointwise weights 2-D, and reads P(fake) as softmax(logits)[:, 1].
+    _assert_timm_layout(exercise.Xception())
     reference = _timm_model(num_classes=2)
     path = tmp_path / "ffpp_xception.pth"
     torch.save(_to_ffpp_layout(reference.state_dict(), prefix="model.", head="last_linear.1."), path)
@@ -167,7 +175,9 @@ def test_loads_faceforensics_two_class_checkpoint(exercise, tmp_path):
 def test_loads_deepfakebench_single_logit_checkpoint(exercise):
     reference = _timm_model(num_classes=1)
     state = _to_ffpp_layout(reference.state_dict(), prefix="module.backbone.", head="last_linear.")
-    model = exercise.load_pretrained(exercise.Xception(), state).eval()
+    model = exercise.Xception()
+    _assert_timm_layout(model)
+    model = exercise.load_pretrained(model, state).eval()
     x = _images()
     with torch.no_grad():
         expected, got = reference(x)[:, 0], model(x)
@@ -179,6 +189,7 @@ def test_loads_deepfakebench_single_logit_checkpoint(exercise):
 def test_imagenet_checkpoint_keeps_new_binary_head(exercise):
     reference = _timm_model(num_classes=1000)
     model = exercise.Xception()
+    _assert_timm_layout(model)
     head_before = (model.fc.weight.detach().clone(), model.fc.bias.detach().clone())
     exercise.load_pretrained(model, reference.state_dict()).eval()
     assert model.fc.weight.shape == (1, 2048), (

@@ -1,0 +1,95 @@
+"""What every driver shares: runtime flags, the implementation switch, and checks made before any work.
+
+Every check raises :class:`dfkit.errors.DfkitError` (or calls ``parser.error``), so a CLI prints one
+``error: ...`` line and exits with status 2 before it reads a video or writes a file.
+"""
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from dfkit.curriculum.switch import ENV_VAR, ROOT
+from dfkit.errors import DfkitError
+
+EXERCISE_MESSAGE = re.compile(r"^(phase\d_\w+): implement (.+)$")
+
+
+def add_runtime_arguments(parser):
+    """--device, --num-workers and --quiet."""
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: best available)")
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
+
+
+def use_impl(impl):
+    """Make ``impl`` ("solutions" / "templates" / None = keep the default) apply to every phase module the
+    tool loads, including those the library reaches through the switch (crops, pooling, architectures)."""
+    if impl:
+        os.environ[ENV_VAR] = impl
+
+
+def checked_device(preference):
+    """The torch.device for ``--device`` (None = best available); DfkitError if it is unknown or absent."""
+    import torch
+
+    from dfkit.training import select_device
+
+    try:
+        torch.device(preference or "cpu")
+    except RuntimeError:
+        raise DfkitError(f"--device {preference!r} is not a device: expected cpu, cuda, cuda:N or mps") from None
+    try:
+        device = select_device(preference)
+    except ValueError as err:
+        raise DfkitError(f"--device {preference}: {err}") from None
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise DfkitError(f"--device {preference}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
+def checked_output_file(path, flag="--output"):
+    """``path`` as a Path, if a file can be written there: not a folder, inside a folder that exists or
+    can be made, writable. Makes nothing."""
+    path = Path(path)
+    if path.is_dir():
+        raise DfkitError(f"{flag} {path} is a folder; give a file name")
+    _check_writable_folder(path.parent, flag, path)
+    return path
+
+
+def checked_output_dir(path, flag="--output"):
+    """``path`` as a Path, if it is (or can become) a writable folder. Makes nothing."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DfkitError(f"{flag} {path} is a file, not a folder")
+    _check_writable_folder(path, flag, path)
+    return path
+
+
+def _check_writable_folder(folder, flag, given):
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DfkitError(f"{flag} {given}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DfkitError(f"{flag} {given}: {existing} is not writable")
+
+
+@contextmanager
+def exercises_reported():
+    """Turn an unimplemented exercise (``NotImplementedError("phaseN_x: implement y")``) into one line:
+    ``implement y in phaseN_x/template_z.py first (--impl templates runs your code; ...)``."""
+    try:
+        yield
+    except NotImplementedError as err:
+        matched = EXERCISE_MESSAGE.match(str(err))
+        if not matched:
+            raise
+        traceback = err.__traceback__
+        while traceback.tb_next is not None:
+            traceback = traceback.tb_next
+        where = Path(traceback.tb_frame.f_code.co_filename)
+        where = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+        raise DfkitError(f"implement {matched.group(2)} in {where} first (--impl templates runs your code; "
+                         f"--impl solutions runs the reference)") from None
