@@ -6,7 +6,8 @@ folder :data:`dfkit.curriculum.switch.PHASES` finds. The train / evaluate / dete
 everything from here, so adding a detector is adding an entry, with no CLI change.
 
 A builder is named ``"<phase>.<module>:<callable>"`` and reached through the implementation switch,
-so ``--impl templates`` builds the learner's network. The builder's module states how its inputs are
+so ``--impl templates`` builds the learner's network (a builder outside the phases, e.g. a plug-in's
+``"mypackage.models:Net"``, is imported as it is). The builder's module states how its inputs are
 preprocessed (``INPUT_SIZE`` px, per-channel ``MEAN`` / ``STD``).
 """
 import importlib
@@ -127,9 +128,18 @@ def get(name):
     return _DETECTORS[name]
 
 
+def _module(name, impl=None):
+    """A phase module through the implementation switch; any other module (a plug-in's, a test's) as it is."""
+    from dfkit.curriculum.switch import PHASES
+
+    if name.split(".", 1)[0] in PHASES:
+        return load(name, impl)
+    return importlib.import_module(name)
+
+
 def _builder(spec, impl=None):
     module_name, attribute = spec.builder.split(":", 1)
-    return getattr(load(module_name, impl), attribute)
+    return getattr(_module(module_name, impl), attribute)
 
 
 def constructor_kwargs(name, **overrides):
@@ -167,7 +177,7 @@ def input_spec(name, image_size=None, clip_len=None, impl=None):
     """:class:`InputSpec` of ``name``: its module's INPUT_SIZE / MEAN / STD (``image_size`` overrides the
     size, refused for fixed-size detectors) and its recipe's clip length (``clip_len`` overrides it)."""
     spec = get(name)
-    module = load(spec.module, impl)
+    module = _module(spec.module, impl)
     if image_size is not None and spec.fixed_size and image_size != module.INPUT_SIZE:
         raise ValueError(f"{name} reads {module.INPUT_SIZE} px inputs only (its layers are sized for them); "
                          f"got image size {image_size}")
@@ -181,5 +191,5 @@ def loss_function(name, impl=None):
     if loss is None:
         return None
     module_name, attribute = loss.split(":", 1)
-    return getattr(load(module_name, impl), attribute)
+    return getattr(_module(module_name, impl), attribute)
 

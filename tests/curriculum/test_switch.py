@@ -20,10 +20,11 @@ def test_phases_are_the_phase_folders_with_an_init(tmp_path):
 @pytest.mark.parametrize("env_impl", ["templates", "solutions"])
 def test_a_graded_scope_gives_the_reference_for_every_other_module(monkeypatch, env_impl):
     monkeypatch.setenv(switch.ENV_VAR, env_impl)
-    mine = MESONET if env_impl == "templates" else f"solutions.{MESONET}"
+    prefix = "" if env_impl == "templates" else "solutions."
+    mine = f"{prefix}{MESONET}"
     with switch.graded_scope(CLASSIFIER):
         assert switch.load(MESONET).__name__ == f"solutions.{MESONET}"
-        assert switch.load(CLASSIFIER).__name__ == (CLASSIFIER if env_impl == "templates" else f"solutions.{CLASSIFIER}")
+        assert switch.load(CLASSIFIER).__name__ == f"{prefix}{CLASSIFIER}"
         assert switch.load(MESONET, impl="templates").__name__ == MESONET  # an explicit impl wins
         with switch.graded_scope(MESONET):
             assert switch.load(MESONET).__name__ == mine
