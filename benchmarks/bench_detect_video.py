@@ -25,10 +25,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import detect_video
 from bench_video_read import read_with_opencv  # this folder: the scripts run as files
+from dfkit import registry
 from dfkit.cli import run
 from dfkit.curriculum import load
+from dfkit.drivers import detect
+from dfkit.faces import FACE_MARGIN
 from dfkit.synthetic import make_clip
 from dfkit.training import save_checkpoint
 from dfkit.video import sample_indices, write_video
@@ -66,7 +68,7 @@ def naive_loop(video, model, features, indices, size, mean, std):
     model.eval()
     with torch.no_grad():
         for frame, box in zip(frames, boxes):
-            face = features.normalize(features.crop_face(frame, box, 1.3, size)[None], mean, std)
+            face = features.normalize(features.crop_face(frame, box, FACE_MARGIN, size)[None], mean, std)
             scores.append(torch.sigmoid(model(face)).item())
     seconds["model"] = time.perf_counter() - start
     return seconds, np.array(boxes), np.array(scores)
@@ -80,9 +82,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=2, help="runs of each; the fastest is reported")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    classifier = load("phase1_cnn_detection.template_classifier")
     features = load("phase1_cnn_detection.template_feature_extraction")
-    size, mean, std = classifier.input_spec("xceptionnet")
+    spec = registry.input_spec("xceptionnet")
+    size, mean, std = spec.size, spec.mean, spec.std
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -91,7 +93,7 @@ def main():
         print(f"clip: {len(truth)} frames 1920x1080 H.264, {(folder / 'clip.mp4').stat().st_size / 1e6:.1f} MB, "
               f"made in {time.perf_counter() - started:.0f} s")
         torch.manual_seed(0)
-        model = classifier.build_detector("xceptionnet")
+        model = registry.build_detector("xceptionnet")
         save_checkpoint(folder / "xception.pt", model, arch="xceptionnet")
 
         argv = ["--input", str(folder / "clip.mp4"), "--model", str(folder / "xception.pt"),
@@ -101,7 +103,7 @@ def main():
         for precision in ("fp32", "auto"):
             best = None
             for _ in range(args.repeats):
-                run(detect_video.main, argv + ["--precision", precision])
+                run(detect.main, argv + ["--precision", precision])
                 report = json.loads((folder / "report.json").read_text())
                 timing = {k: report["timing_s"][k] for k in ("decode", "face_detection", "model")}
                 best = timing if best is None or sum(timing.values()) < sum(best.values()) else best

@@ -18,12 +18,13 @@ import time
 
 import torch
 
-from dfkit.curriculum import load
-from dfkit.data import SyntheticFrameDataset
+from dfkit import registry
+from dfkit.data import SyntheticFaces
+from dfkit.drivers.inputs import face_dataset
+from dfkit.drivers.train import training_loss
 from dfkit.metrics import summarize
 from dfkit.synthetic import make_clips
 from dfkit.training import TrainConfig, Trainer
-from phase1_cnn_detection.cli_common import CLASSIFIER, Normalizer
 
 
 def main():
@@ -41,16 +42,14 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    classifier = load(CLASSIFIER)
-    size, mean, std = classifier.input_spec("meso4")
+    spec = registry.input_spec("meso4")
 
     started = time.perf_counter()
     clip_args = dict(num_frames=args.frames, size=args.size, strength=args.strength)
     train_clips = make_clips(args.train_videos, seed=args.seed, **clip_args)
     test_clips = make_clips(args.test_videos, seed=args.seed + 1000, **clip_args)
-    transform = Normalizer(size, mean, std)
-    train_set = SyntheticFrameDataset(train_clips, transform=Normalizer(size, mean, std, augment=args.augment))
-    test_set = SyntheticFrameDataset(test_clips, transform=transform)
+    train_set = face_dataset("face_crops", SyntheticFaces(train_clips), spec, augment=args.augment)
+    test_set = face_dataset("face_crops", SyntheticFaces(test_clips), spec)
     print(f"data: {len(train_clips)} training clips ({len(train_set)} crops), {len(test_clips)} held-out clips "
           f"({len(test_set)} crops), {args.size} px frames, strength {args.strength}, "
           f"made in {time.perf_counter() - started:.1f} s")
@@ -58,7 +57,8 @@ def main():
     with tempfile.TemporaryDirectory() as output:
         config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                              output_dir=output, arch="meso4", device="cpu", progress=False)
-        trainer = Trainer(classifier.build_detector("meso4"), train_set, None, config)
+        torch.manual_seed(args.seed)
+        trainer = Trainer(registry.build_detector("meso4"), train_set, None, config, loss=training_loss("meso4"))
         started = time.perf_counter()
         history = trainer.fit()
         train_seconds = time.perf_counter() - started

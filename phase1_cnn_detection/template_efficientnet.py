@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_efficientnet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: 4f6c3b30668203ae
+# template fingerprint: d24128a53d096c68
 """EfficientNet-B4 detector: the backbone of the Deepfake Detection Challenge winners.
 
 EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
@@ -95,6 +95,7 @@ class EfficientNetDetector(nn.Module):
 
     def forward(self, x):
         """(B, 3, H, W) -> (B,) raw logits (no sigmoid; train with BCEWithLogitsLoss)."""
+        # HINT: classifier returns (B, 1); drop the last dimension so a batch of one still gives shape (1,).
         raise NotImplementedError("phase1_cnn_detection: implement EfficientNetDetector.forward")
 
 

@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_mesonet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: f3b7a896e861e52c
+# template fingerprint: f77629f579e704ee
 """MesoNet: two deliberately tiny detectors, Meso4 and MesoInception4.
 
 Afchar et al. ("MesoNet: a Compact Facial Video Forgery Detection Network", WIFS 2018) argued that
@@ -118,6 +118,7 @@ class MesoNet(nn.Module):
 
     def forward(self, x):
         """(B, 3, 256, 256) -> (B,) raw logits: dropout, then fc2 on the embedding (no sigmoid)."""
+        # HINT: fc2 returns (B, 1); drop the last dimension so a batch of one still gives shape (1,).
         raise NotImplementedError("phase1_cnn_detection: implement MesoNet.forward")
 
 

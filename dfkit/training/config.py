@@ -2,7 +2,7 @@
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
-MONITORS_LOWER_IS_BETTER = ("eer",)
+MONITORS_LOWER_IS_BETTER = ("eer", "mae", "loss")
 
 
 @dataclass

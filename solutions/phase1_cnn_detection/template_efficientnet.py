@@ -112,6 +112,7 @@ class EfficientNetDetector(nn.Module):
     def forward(self, x):
         """(B, 3, H, W) -> (B,) raw logits (no sigmoid; train with BCEWithLogitsLoss)."""
         # BEGIN SOLUTION
+        # HINT: classifier returns (B, 1); drop the last dimension so a batch of one still gives shape (1,).
         return self.classifier(self.embed(x)).squeeze(-1)
         # END SOLUTION
 

@@ -145,6 +145,7 @@ class MesoNet(nn.Module):
     def forward(self, x):
         """(B, 3, 256, 256) -> (B,) raw logits: dropout, then fc2 on the embedding (no sigmoid)."""
         # BEGIN SOLUTION
+        # HINT: fc2 returns (B, 1); drop the last dimension so a batch of one still gives shape (1,).
         return self.fc2(self.dropout(self.embed(x))).squeeze(-1)
         # END SOLUTION
 
