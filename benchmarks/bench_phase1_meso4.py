@@ -20,6 +20,7 @@ import torch
 
 from dfkit import registry
 from dfkit.data import SyntheticFaces
+from dfkit.data.augment import AUGMENTATIONS
 from dfkit.drivers.inputs import face_dataset
 from dfkit.drivers.train import training_loss
 from dfkit.metrics import summarize
@@ -37,7 +38,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--strength", type=float, default=1.0, help="artifact strength of the fakes, (0, 1]")
-    parser.add_argument("--augment", choices=("none", "light", "medium"), default="none")
+    parser.add_argument("--augment", choices=AUGMENTATIONS, default="none")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -21,5 +21,9 @@ class DatasetLayoutError(DfkitError):
     """A dataset folder does not have the published layout."""
 
 
+class DeviceError(DfkitError, ValueError):
+    """A device that is not a device, or that this machine does not have."""
+
+
 class CheckpointError(DfkitError):
     """A checkpoint is corrupt or belongs to another architecture."""

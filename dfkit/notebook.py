@@ -44,15 +44,14 @@ def exercise_message(error):
 def _show_exercise_error(shell, etype, value, tb, tb_offset=None):
     """IPython custom exception handler: one line for an exercise, the usual traceback otherwise.
 
-    IPython leaves the display to the handler; ``_showtraceback`` is the hook the Jupyter kernel
-    overrides to send an error output (and to mark the cell failed, so a run stops there).
+    IPython leaves showing the error to the handler. ``_showtraceback`` is the hook the Jupyter kernel
+    overrides to send it as the cell's error output; the cell still counts as failed, so a run stops there.
     """
-    message = exercise_message(value.with_traceback(tb))
+    message = exercise_message(value)
     if message is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-        return None
-    shell._showtraceback(etype, value, [message])
-    return None
+    else:
+        shell._showtraceback(etype, value, [message])
 
 
 def report_exercises():
@@ -74,17 +73,19 @@ def execute(path, timeout=TIMEOUT_S):
     """Run notebook ``path`` top to bottom on the reference solutions; save it in place with its outputs.
 
     A fresh ``python3`` kernel (this environment's Python) in the notebook's folder, with
-    ``DFD_IMPL=solutions`` and ``PYTHONHASHSEED=0``; each code cell's metadata gets the hash of its
-    source. A failing cell raises ``nbclient.exceptions.CellExecutionError`` and the file is left as it was.
+    ``DFD_IMPL=solutions`` and ``PYTHONHASHSEED=0``; consecutive prints become one output (so a rerun
+    differs only where the results do); each code cell's metadata gets the hash of its source. A failing cell raises ``nbclient.exceptions.CellExecutionError`` and the file is left as it was.
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, kernel_name=KERNEL, timeout=timeout, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env={**os.environ, ENV_VAR: "solutions", "PYTHONHASHSEED": "0"})
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})  # one text output per stream, however it was flushed
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.metadata[STAMP] = {"source_sha256": source_hash(cell.source)}

@@ -9,8 +9,10 @@ docstrings say about those layers. Of the other model it names only the keys the
 (names the docstrings give), never a shape or a value.
 """
 import re
+import textwrap
 
-MAX_ITEMS = 6
+MAX_ITEMS = 6  # problems and docstring lines shown
+MAX_REPR = 160  # characters of a layer's repr
 
 
 def assert_layout(yours, expected, hint=""):
@@ -24,17 +26,12 @@ def assert_layout(yours, expected, hint=""):
     Raises:
         AssertionError: naming the learner's layers that differ (graded as a wrong answer).
     """
-    have = yours.state_dict()
-    problems = _problems(yours, have, expected)
+    problems = _problems(yours, yours.state_dict(), expected)
     if not problems:
         return
-    name = type(yours).__name__
-    lines = [f"your {name} does not have the layers its docstrings describe:"]
-    lines += [f"  {p}" for p in _shorten(problems)]
-    attributes = sorted({key.split(".", 1)[0] for key in set(have) ^ set(expected)}
-                        | {key.split(".", 1)[0] for key in have if key in expected
-                           and tuple(have[key].shape) != tuple(expected[key].shape)})
-    lines += _docstring_lines(yours, attributes)
+    lines = [f"your {type(yours).__name__} does not have the layers its docstrings describe:"]
+    lines += [f"  {text}" for text in _shorten([text for _, text in problems])]
+    lines += _docstring_lines(yours, {layer.split(".")[0] for layer, _ in problems} - {""})
     if hint:
         lines.append(hint)
     raise AssertionError("\n".join(lines))
@@ -45,12 +42,14 @@ def _layer(key):
 
 
 def _describe(modules, layer):
+    """``"stage2.0 = Conv2d(8, 8, kernel_size=(3, 3), ...)"``: the learner's layer, on one short line."""
     module = modules.get(layer)
-    return f"{layer} = {module!r}".replace("\n", " ") if module is not None else layer
+    return layer if module is None else textwrap.shorten(f"{layer or 'model'} = {module!r}", MAX_REPR,
+                                                         placeholder=" ...)")
 
 
 def _problems(yours, have, expected):
-    """One sentence per learner layer that differs, in the order of the network's layers."""
+    """``[(layer, sentence)]``: one per learner layer that differs, in the order of the network's layers."""
     modules = dict(yours.named_modules())
     problems = []
     for key in have:
@@ -68,11 +67,12 @@ def _problems(yours, have, expected):
                                     f"described layout has there"))
         else:
             problems.append((layer, f"you have no layer {layer} (the described layout has {layer}.{names[0]})"))
-    return [text for _, text in sorted(problems, key=lambda item: _natural(item[0]))]
+    rank = {top: i for i, top in enumerate(dict.fromkeys(key.split(".")[0] for key in [*have, *expected]))}
+    return sorted(problems, key=lambda item: (rank.get(item[0].split(".")[0], -1), _natural(item[0])))
 
 
 def _natural(layer):
-    """Sort key: ``block10`` after ``block9``, ``rep.10`` after ``rep.9``."""
+    """Sort key within one attribute: ``rep.10`` after ``rep.9``."""
     return [int(token) if token.isdigit() else token for token in re.split(r"(\d+)", layer)]
 
 

@@ -160,6 +160,9 @@ class Augmentation:
         return f"Augmentation([{names}], size={self.size})"
 
 
+AUGMENTATIONS = tuple(STRENGTHS)  # "none", "light", "medium"
+
+
 def build_augmentation(strength="light", size=None, generator=None):
     """The "none", "light" or "medium" augmentation, resized to ``size`` when given (see :class:`Augmentation`)."""
     if strength not in STRENGTHS:

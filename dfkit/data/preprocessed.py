@@ -24,6 +24,7 @@ import torch
 from dfkit.data.face_video import FaceVideo, make_truth
 from dfkit.errors import DatasetLayoutError
 from dfkit.preprocess import read_manifest
+from dfkit.synthetic.dataset_writer import sidecar_paths
 
 
 def load_crop(path):
@@ -32,12 +33,6 @@ def load_crop(path):
     if image is None:
         raise DatasetLayoutError(f"face crop missing or unreadable: {path} (rerun python -m dfkit.preprocess)")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def sidecar_paths(video):
-    """The synthetic truth files beside ``video``: (``<video>.json``, ``<video>_masks.npz``)."""
-    video = Path(video)
-    return video.with_suffix(".json"), video.with_name(f"{video.stem}_masks.npz")
 
 
 class PreprocessedFaces:

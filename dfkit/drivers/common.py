@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dfkit.curriculum.switch import ENV_VAR, ROOT
-from dfkit.errors import DfkitError
+from dfkit.errors import DeviceError, DfkitError
 
 EXERCISE_MESSAGE = re.compile(r"^(phase\d_\w+): implement (.+)$")
 
@@ -30,21 +30,12 @@ def use_impl(impl):
 
 def checked_device(preference):
     """The torch.device for ``--device`` (None = best available); DfkitError if it is unknown or absent."""
-    import torch
-
     from dfkit.training import select_device
 
     try:
-        torch.device(preference or "cpu")
-    except RuntimeError:
-        raise DfkitError(f"--device {preference!r} is not a device: expected cpu, cuda, cuda:N or mps") from None
-    try:
-        device = select_device(preference)
-    except ValueError as err:
-        raise DfkitError(f"--device {preference}: {err}") from None
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise DfkitError(f"--device {preference}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-    return device
+        return select_device(preference)
+    except DeviceError as err:
+        raise DeviceError(f"--device {preference}: {err}") from None
 
 
 def checked_output_file(path, flag="--output"):

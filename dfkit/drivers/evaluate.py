@@ -19,6 +19,7 @@ from dfkit.drivers.inputs import face_dataset
 from dfkit.drivers.sources import cache_faces, check_both_classes, evaluation_records, video_methods
 from dfkit.errors import DatasetLayoutError
 from dfkit.metrics.scores import VIDEO_AGGREGATIONS
+from dfkit.preprocess import DETECTORS
 
 
 def build_parser(prog="evaluate.py"):
@@ -33,7 +34,7 @@ def build_parser(prog="evaluate.py"):
     parser.add_argument("--frames-per-video", type=positive_int, default=None,
                         help="face crops per video (default: as in training)")
     parser.add_argument("--faces-dir", default=None, help="face-crop cache (default <output>/faces)")
-    parser.add_argument("--detector", choices=("mtcnn", "groundtruth"), default=None,
+    parser.add_argument("--detector", choices=DETECTORS, default=None,
                         help="face boxes for cropping (default: groundtruth for synthetic, else mtcnn)")
     parser.add_argument("--threshold", type=probability, default=0.5, help="score at or above it = fake")
     parser.add_argument("--aggregate", choices=VIDEO_AGGREGATIONS, default="mean",

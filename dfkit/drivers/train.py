@@ -16,6 +16,7 @@ from dfkit import registry
 from dfkit.atomic import write_json
 from dfkit.cli import ArgumentParser, fraction, key_value, positive_int
 from dfkit.curriculum import add_impl_argument
+from dfkit.data.augment import AUGMENTATIONS
 from dfkit.datasets import DATASETS
 from dfkit.drivers.checkpoints import detector_record
 from dfkit.drivers.common import (add_runtime_arguments, checked_device, checked_output_dir, exercises_reported,
@@ -23,6 +24,7 @@ from dfkit.drivers.common import (add_runtime_arguments, checked_device, checked
 from dfkit.drivers.inputs import face_dataset
 from dfkit.drivers.sources import cache_faces, check_both_classes
 from dfkit.errors import CheckpointError
+from dfkit.preprocess import DETECTORS
 
 
 def build_parser(phase=None, prog="train.py"):
@@ -49,12 +51,12 @@ def build_parser(phase=None, prog="train.py"):
                         help="frames per clip for clip detectors (default: the detector's recipe)")
     parser.add_argument("--frames-per-video", type=positive_int, default=16, help="face crops per video")
     parser.add_argument("--pretrained", default=None, help="weights to start from: a local file or 'imagenet'")
-    parser.add_argument("--augment", choices=("none", "light", "medium"), default="light")
+    parser.add_argument("--augment", choices=AUGMENTATIONS, default="light")
     parser.add_argument("--val-fraction", type=fraction, default=0.2,
                         help="share of videos held out when the dataset has no validation split")
     parser.add_argument("--patience", type=positive_int, default=None, help="early stopping (epochs)")
     parser.add_argument("--faces-dir", default=None, help="face-crop cache (default <output>/faces)")
-    parser.add_argument("--detector", choices=("mtcnn", "groundtruth"), default=None,
+    parser.add_argument("--detector", choices=DETECTORS, default=None,
                         help="face boxes for cropping (default: groundtruth for synthetic, else mtcnn)")
     parser.add_argument("--num-videos", type=positive_int, default=48,
                         help="in-memory synthetic set: number of clips (half real)")

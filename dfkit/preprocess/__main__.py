@@ -18,6 +18,7 @@ import sys
 from dfkit.cli import ArgumentParser, fraction, positive_int, run
 from dfkit.datasets import DATASETS, load_records
 from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE
+from dfkit.training.device import select_device
 from dfkit.preprocess.pipeline import DETECTORS, PreprocessOptions, preprocess_records
 
 
@@ -62,10 +63,12 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    select_device(args.device)  # one clear line for a device that is not there, before any work
     records = load_records(args.dataset, args.data_root, split=args.split, methods=args.methods,
                            compression=args.compression)
     options = PreprocessOptions(frames=args.frames, size=args.size, margin=args.margin, detector=args.detector,
-                                detect_size=args.detect_size, min_face=args.min_face, landmarks=args.landmarks, device=args.device)
+                                detect_size=args.detect_size, min_face=args.min_face, landmarks=args.landmarks,
+                                device=args.device)
     summary = preprocess_records(records, args.out, options, dataset=args.dataset, shard=args.shard,
                                  limit=args.limit, retry_failed=args.retry_failed)
     print(f"shard {args.shard[0]}/{args.shard[1]}: {summary}")

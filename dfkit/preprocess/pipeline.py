@@ -24,6 +24,7 @@ from dfkit.atomic import atomic_path, write_json
 from dfkit.errors import DatasetLayoutError, DfkitError
 from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE, FaceTracker, crop_faces
 from dfkit.preprocess import manifest
+from dfkit.synthetic.dataset_writer import sidecar_paths
 from dfkit.video import read_frames
 
 log = logging.getLogger("dfkit.preprocess")
@@ -202,7 +203,7 @@ class FaceLocator:
         return boxes, found, landmarks
 
     def _from_sidecar(self, record, indices):
-        sidecar = Path(record.path).with_suffix(".json")
+        sidecar, _ = sidecar_paths(record.path)
         try:
             data = json.loads(sidecar.read_text())
             boxes = np.asarray(data["boxes"], dtype=np.float64)[indices]

@@ -69,6 +69,12 @@ def fake_jobs(num_videos, seed):
     return sorted(jobs)
 
 
+def sidecar_paths(video):
+    """The ground-truth files beside a written ``video``: (``<video>.json``, ``<video>_masks.npz``)."""
+    video = Path(video)
+    return video.with_suffix(".json"), video.with_name(f"{video.stem}_masks.npz")
+
+
 def _write_masks(path, masks):
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, masks=np.rint(masks * 255).astype(np.uint8))
@@ -105,11 +111,12 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
             folder = out_dir / "manipulated_sequences" / REGISTRY[manipulation].method
             name = f"{index:03d}_{source:03d}"
         for crf in crfs:
-            videos = folder / compression_folder(crf) / "videos"
-            written.append(write_video(videos / f"{name}.mp4", clip.frames, fps, crf=crf))
-            write_json(videos / f"{name}.json", clip.sidecar())
+            video = folder / compression_folder(crf) / "videos" / f"{name}.mp4"
+            written.append(write_video(video, clip.frames, fps, crf=crf))
+            sidecar, masks = sidecar_paths(video)
+            write_json(sidecar, clip.sidecar())
             if clip.label == 1:
-                _write_masks(videos / f"{name}_masks.npz", clip.masks)
+                _write_masks(masks, clip.masks)
     for name, pairs in split_pairs(num_videos, seed).items():
         write_json(out_dir / "splits" / f"{name}.json", pairs)
     return written

@@ -3,12 +3,14 @@ import os
 
 import torch
 
+from dfkit.errors import DeviceError
+
 
 def select_device(preference=None):
     """Pick a torch.device: ``preference`` ("cuda", "cuda:1", "mps", "cpu") or the best available.
 
-    Under torchrun with CUDA the default is ``cuda:$LOCAL_RANK``. Asking for an unavailable
-    device raises ValueError.
+    Under torchrun with CUDA the default is ``cuda:$LOCAL_RANK``. A name that is not a device, or a
+    device this machine does not have, raises :class:`dfkit.errors.DeviceError` (a ValueError).
     """
     if preference is None:
         if torch.cuda.is_available():
@@ -17,11 +19,17 @@ def select_device(preference=None):
             preference = "mps"
         else:
             preference = "cpu"
-    device = torch.device(preference)
+    try:
+        device = torch.device(preference)
+    except RuntimeError:
+        raise DeviceError(f"{preference!r} is not a device: expected cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {preference!r} requested but CUDA is not available")
+        raise DeviceError(f"device {preference!r} requested but CUDA is not available")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise DeviceError(f"device {preference!r} requested but this machine has {torch.cuda.device_count()} "
+                          f"CUDA device(s)")
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device {preference!r} requested but Apple MPS is not available")
+        raise DeviceError(f"device {preference!r} requested but Apple MPS is not available")
     return device
 
 

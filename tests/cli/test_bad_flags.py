@@ -103,3 +103,16 @@ def test_an_unimplemented_template_names_the_exercise_in_one_line(files, tmp_pat
     """Untouched templates: the first exercise the tool reaches is named with its file."""
     result = run_cli(*commands(files, tmp_path)[cli], "--impl", "templates", "--device", "cpu")
     assert_one_line_exit_2(result, "implement ", "phase1_cnn_detection/template_", "first")
+
+
+def test_preprocess_refuses_a_device_that_is_not_there(tmp_path):
+    result = run_cli("-m", "dfkit.preprocess", "--dataset", "folder", "--data-root", tmp_path, "--out",
+                     tmp_path / "crops", "--device", "banana")
+    assert_one_line_exit_2(result, "not a device")
+    assert not (tmp_path / "crops").exists()
+
+
+def test_an_unknown_constructor_argument_is_refused_naming_the_real_ones(tmp_path, capsys):
+    result = run_in_process(capsys, "phase1_cnn_detection/train.py", "--model", "efficientnet_b4", "--model-arg",
+                            "hidden=3", "--output", tmp_path / "run")
+    assert_one_line_exit_2(result, "takes no argument", "attention, drop_rate")

@@ -45,8 +45,8 @@ def test_amp_training_step_uses_fp16_with_a_grad_scaler_and_learns(tmp_path):
     changed = [name for name, value in model.state_dict().items()
                if value.is_floating_point() and not torch.equal(value.cpu(), before[name])]
     assert "fc2.weight" in changed and "stage1.0.weight" in changed, f"only {changed} changed"
-    scaler = load_checkpoint(tmp_path / "last.pt")["scaler"]
-    assert 0 < scaler["scale"] < 2.0 ** 17 and math.isfinite(scaler["scale"]), f"GradScaler state {scaler}"
+    scaler = load_checkpoint(tmp_path / "last.pt")["scaler"]  # {} when the GradScaler is disabled
+    assert 0 < scaler.get("scale", 0) <= 2.0 ** 16, f"expected an enabled GradScaler (scale 2^16 or backed off), got {scaler}"
 
 
 # Run under torchrun: trains a small BatchNorm network on the GPU of its LOCAL_RANK and writes what it saw.
@@ -133,7 +133,8 @@ def test_two_process_ddp_over_nccl_keeps_ranks_identical(tmp_path):
     assert ranks[0]["val_frames"] == [30, 30], "validation must gather every frame exactly once"
     first, second = (torch.load(tmp_path / "run" / f"weights{rank}.pt", weights_only=True) for rank in (0, 1))
     for name, value in first.items():
-        torch.testing.assert_close(second[name], value, rtol=0, atol=1e-6, msg=f"{name} differs between ranks")
+        torch.testing.assert_close(second[name], value, rtol=0, atol=1e-6,
+                                   msg=f"{name} differs between ranks (weights: DDP; BatchNorm statistics: SyncBatchNorm)")
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,18 @@ def test_other_not_implemented_errors_are_not_exercises():
     assert exercise_message(raised.value) is None
 
 
+def test_other_errors_keep_their_full_traceback_in_a_notebook():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from dfkit.notebook import report_exercises\nreport_exercises()"),
+        nbformat.v4.new_code_cell("def area():\n    raise NotImplementedError('subclasses implement this')\narea()"),
+    ])
+    with pytest.raises(CellExecutionError):
+        NotebookClient(notebook, kernel_name=KERNEL, timeout=60).execute()
+    (error,) = notebook.cells[1].outputs
+    assert error.ename == "NotImplementedError" and len(error.traceback) > 1
+    assert "area()" in "".join(error.traceback), "the usual traceback shows the calling line"
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_templates_run_stops_at_the_first_exercise_with_one_line(path, monkeypatch):
