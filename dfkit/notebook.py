@@ -1,9 +1,8 @@
 """The phase notebooks: one-line messages for unimplemented exercises, and outputs kept current.
 
 In a notebook's first code cell, :func:`report_exercises` makes a cell that reaches a part of a
-template you have not written yet stop with one line instead of a traceback::
-
-    phase1_cnn_detection: implement crop_face in phase1_cnn_detection/template_feature_extraction.py:47 (see its docstring)
+template you have not written yet stop with one line instead of a traceback, e.g. ``phase1_cnn_detection:
+implement crop_face in phase1_cnn_detection/template_feature_extraction.py:47 (see its docstring)``.
 
 The notebooks are committed with their outputs (plots included), so they can be read on the web.
 ``make notebooks`` (``python -m dfkit.notebook [NOTEBOOK ...]``, default: every ``phase*_*/*.ipynb``)
@@ -74,7 +73,8 @@ def execute(path, timeout=TIMEOUT_S):
 
     A fresh ``python3`` kernel (this environment's Python) in the notebook's folder, with
     ``DFD_IMPL=solutions`` and ``PYTHONHASHSEED=0``; consecutive prints become one output (so a rerun
-    differs only where the results do); each code cell's metadata gets the hash of its source. A failing cell raises ``nbclient.exceptions.CellExecutionError`` and the file is left as it was.
+    differs only where the results do); each code cell's metadata gets the hash of its source. A
+    failing cell raises ``nbclient.exceptions.CellExecutionError`` and the file is left as it was.
     """
     import nbformat
     from nbclient import NotebookClient

@@ -57,7 +57,8 @@ def test_templates_run_stops_at_the_first_exercise_with_one_line(path, monkeypat
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     for cell in code:  # the committed outputs are the reference's
         cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(notebook, kernel_name=KERNEL, timeout=240, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(notebook, kernel_name=KERNEL, timeout=240,
+                            resources={"metadata": {"path": str(path.parent)}})
     with pytest.raises(CellExecutionError) as stopped:
         client.execute()
 

@@ -2,10 +2,10 @@
 
 The data are synthetic FaceForensics++-style pairs: for every seed a real clip and its fake, which
 differs only by a foreign face blended into the inner face (the "blend" manipulation). Faces are
-cut out with *your* ``crop_face`` at the generator's boxes and the network is trained with *your*
+cut out with the reference ``crop_face`` at the generator's boxes (a mistake in yours costs points in
+``template_feature_extraction``, not here) and the network is trained with *your*
 ``class_balanced_bce``; held-out pairs (other seeds) are scored and the AUC is computed by
-scikit-learn. A crop that misses the face or a loss that does not train leaves the network near
-chance.
+scikit-learn. A loss that does not train leaves the network near chance.
 
 The network is a two-stage convolutional net with a dense head on 32 px crops: small enough to
 train in seconds on a CPU, and, like MesoNet, position-aware (the dense head sees *where* in the
@@ -88,5 +88,5 @@ def test_short_training_run_separates_blended_fakes(exercise, one_thread):
     auc = roc_auc_score(y_test, logits)
     first, last = np.mean(losses[:20]), np.mean(losses[-20:])
     assert last < first, f"expected the training loss to fall, got {first:.3f} at the start and {last:.3f} at the end"
-    assert auc >= MIN_AUC, (f"expected a held-out AUC >= {MIN_AUC} after {EPOCHS} epochs on your crops and loss, "
+    assert auc >= MIN_AUC, (f"expected a held-out AUC >= {MIN_AUC} after {EPOCHS} epochs with your loss, "
                             f"got {auc:.3f} (training loss {first:.3f} -> {last:.3f})")
