@@ -11,33 +11,18 @@ source it ran; :func:`stale_outputs` says what is out of date in a committed not
 """
 import hashlib
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
 from dfkit.atomic import atomic_path
 from dfkit.cli import ArgumentParser
-from dfkit.curriculum.switch import ENV_VAR, ROOT
+from dfkit.curriculum.exercises import exercise_message
+from dfkit.curriculum.switch import ENV_VAR, PHASES, ROOT
 
-EXERCISE = re.compile(r"^(phase\d_\w+): implement (.+)$")  # the generated templates' NotImplementedError
 KERNEL = "python3"
 STAMP = "dfkit"  # cell metadata: {"source_sha256": hash of the source its outputs came from}
 TIMEOUT_S = 1200  # per cell
-
-
-def exercise_message(error):
-    """One line naming the exercise ``error`` (a NotImplementedError from a template) and where it was
-    raised, e.g. ``"phase1_cnn_detection: implement crop_face in phase1_cnn_detection/template_x.py:47
-    (see its docstring)"``; None when the error is not an exercise's."""
-    if not EXERCISE.match(str(error)) or error.__traceback__ is None:
-        return None
-    frame = error.__traceback__
-    while frame.tb_next is not None:
-        frame = frame.tb_next
-    where = Path(frame.tb_frame.f_code.co_filename)
-    where = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
-    return f"{error} in {where.as_posix()}:{frame.tb_lineno} (see its docstring)"
 
 
 def _show_exercise_error(shell, etype, value, tb, tb_offset=None):
@@ -51,6 +36,11 @@ def _show_exercise_error(shell, etype, value, tb, tb_offset=None):
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     else:
         shell._showtraceback(etype, value, [message])
+
+
+def phase_notebooks():
+    """Every phase's notebooks (``<phase>/*.ipynb``), phases as :data:`dfkit.curriculum.switch.PHASES` finds them."""
+    return [path for phase in PHASES for path in sorted((ROOT / phase).glob("*.ipynb"))]
 
 
 def report_exercises():
@@ -131,7 +121,7 @@ def main(argv=None):
     for path in args.notebooks:
         if path.suffix != ".ipynb" or not path.is_file():
             parser.error(f"{path} is not a notebook file (.ipynb)")
-    for path in args.notebooks or sorted(ROOT.glob("phase*_*/*.ipynb")):
+    for path in args.notebooks or phase_notebooks():
         started = time.perf_counter()
         execute(path)
         print(f"executed {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -4,15 +4,12 @@ Every check raises :class:`dfkit.errors.DfkitError` (or calls ``parser.error``),
 ``error: ...`` line and exits with status 2 before it reads a video or writes a file.
 """
 import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from dfkit.curriculum.switch import ENV_VAR, ROOT
+from dfkit.curriculum.exercises import exercise_message
+from dfkit.curriculum.switch import ENV_VAR
 from dfkit.errors import DeviceError, DfkitError
-
-EXERCISE_MESSAGE = re.compile(r"^(phase\d_\w+): implement (.+)$")
-
 
 def add_runtime_arguments(parser):
     """--device, --num-workers and --quiet."""
@@ -69,18 +66,11 @@ def _check_writable_folder(folder, flag, given):
 
 @contextmanager
 def exercises_reported():
-    """Turn an unimplemented exercise (``NotImplementedError("phaseN_x: implement y")``) into one line:
-    ``implement y in phaseN_x/template_z.py first (--impl templates runs your code; ...)``."""
+    """Turn an unimplemented exercise into one line (:func:`dfkit.curriculum.exercises.exercise_message`)."""
     try:
         yield
     except NotImplementedError as err:
-        matched = EXERCISE_MESSAGE.match(str(err))
-        if not matched:
+        message = exercise_message(err)
+        if message is None:
             raise
-        traceback = err.__traceback__
-        while traceback.tb_next is not None:
-            traceback = traceback.tb_next
-        where = Path(traceback.tb_frame.f_code.co_filename)
-        where = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
-        raise DfkitError(f"implement {matched.group(2)} in {where} first (--impl templates runs your code; "
-                         f"--impl solutions runs the reference)") from None
+        raise DfkitError(f"{message}; --impl templates runs your code, --impl solutions the reference") from None

@@ -102,7 +102,7 @@ def test_train_output_inside_a_file_is_refused(files, tmp_path, capsys):
 def test_an_unimplemented_template_names_the_exercise_in_one_line(files, tmp_path, cli):
     """Untouched templates: the first exercise the tool reaches is named with its file."""
     result = run_cli(*commands(files, tmp_path)[cli], "--impl", "templates", "--device", "cpu")
-    assert_one_line_exit_2(result, "implement ", "phase1_cnn_detection/template_", "first")
+    assert_one_line_exit_2(result, "implement ", "phase1_cnn_detection/template_", "see its docstring")
 
 
 def test_preprocess_refuses_a_device_that_is_not_there(tmp_path):

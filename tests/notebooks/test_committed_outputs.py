@@ -8,9 +8,9 @@ import nbformat
 import pytest
 
 from dfkit.curriculum.switch import ROOT
-from dfkit.notebook import stale_outputs
+from dfkit.notebook import phase_notebooks, stale_outputs
 
-NOTEBOOKS = sorted(ROOT.glob("phase*_*/*.ipynb"))
+NOTEBOOKS = phase_notebooks()
 
 
 def test_every_phase_with_a_notebook_is_found():

@@ -8,9 +8,10 @@ from nbclient.exceptions import CellExecutionError
 
 from dfkit.curriculum import load
 from dfkit.curriculum.switch import ROOT
-from dfkit.notebook import KERNEL, exercise_message
+from dfkit.curriculum.exercises import exercise_message
+from dfkit.notebook import KERNEL, phase_notebooks
 
-NOTEBOOKS = sorted(ROOT.glob("phase*_*/*.ipynb"))
+NOTEBOOKS = phase_notebooks()
 ONE_LINE = re.compile(r"^(phase\d_\w+): implement (.+) in (phase\d_\w+/template_\w+\.py):(\d+) \(see its docstring\)$")
 
 

@@ -96,8 +96,8 @@ def _validation_scores(seed=0, n_real=40, n_fake=15):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("seed", [0, 1, 2], ids=["validation-set-seed0", "validation-set-seed1",
-                                                  "validation-set-seed2"])
+@pytest.mark.parametrize("seed", [0, 1, 2], ids=["first-validation-set", "second-validation-set",
+                                                  "third-validation-set"])
 def test_choose_threshold_matches_sklearn_roc(exercise, agrees_with_reference, seed):
     scores, labels = _validation_scores(seed)
     got = {c: exercise.choose_threshold(scores, labels, criterion=c) for c in ("youden", "eer", "accuracy")}
