@@ -4,13 +4,12 @@ The still photo's 68 landmarks come once from dlib's 68-point predictor (cached 
 clip then moves the photo with the same per-frame affine as its landmarks and box.
 """
 import functools
-import importlib.util
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from dfkit.errors import NoFaceError
+from dfkit.landmarks import dlib_model_path
 from dfkit.synthetic.face_model import FaceTexture, swap_region
 from dfkit.synthetic.manipulations import restyled_source
 from dfkit.synthetic.scene import Scene, background
@@ -20,19 +19,11 @@ PHOTO_FACE_HEIGHT = 0.55  # face box height as a fraction of min(H, W) ...
 MAX_PHOTO_ZOOM = 1.5  # ... but the photo is never enlarged more than this
 
 
-def predictor_path():
-    """Path of dlib's 68-point model shipped by face-recognition-models (package not imported)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise NoFaceError("photo mode needs dlib's 68-point model from the face-recognition-models package")
-    return Path(list(spec.submodule_search_locations)[0]) / "models" / "shape_predictor_68_face_landmarks.dat"
-
-
 @functools.lru_cache(maxsize=1)
 def _predictor():
     import dlib
 
-    return dlib.shape_predictor(str(predictor_path()))
+    return dlib.shape_predictor(str(dlib_model_path()))
 
 
 def dlib_landmarks(image, box):

@@ -6,7 +6,7 @@ from skimage import data
 
 from dfkit.errors import NoFaceError
 from dfkit.synthetic import make_clip
-from dfkit.synthetic.photo import predictor_path
+from dfkit.landmarks import dlib_model_path
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_dlib_landmarks_on_a_frame_match_the_ground_truth(astronaut_clip):
     frame = clip.frames[t]
     faces = dlib.get_frontal_face_detector()(frame, 2)
     assert len(faces) == 1, f"expected dlib to find one face, found {len(faces)}"
-    shape = dlib.shape_predictor(str(predictor_path()))(frame, faces[0])
+    shape = dlib.shape_predictor(str(dlib_model_path()))(frame, faces[0])
     found = np.array([[p.x, p.y] for p in shape.parts()], np.float32)
     error = np.linalg.norm(found - clip.landmarks[t], axis=1)
     assert error.mean() < 2.0, f"mean landmark error {error.mean():.2f} px, expected < 2 px"
