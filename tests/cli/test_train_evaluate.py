@@ -121,3 +121,15 @@ def test_impossible_validation_share_is_refused_before_any_work(tmp_path):
     assert result.stderr.startswith("error: argument --val-fraction: expected a fraction between 0 and 1"), \
         result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_training_without_a_terminal_logs_one_line_per_epoch(tmp_path):
+    """stderr is a pipe here, as in a log file or CI: no progress bars, but a line per epoch."""
+    result = run_cli("phase1_cnn_detection/train.py", "--dataset", "synthetic", "--num-videos", "8",
+                     "--frames-per-video", "2", "--clip-size", "64", "--model", "meso4", "--batch-size", "8",
+                     "--epochs", "2", "--output", tmp_path / "run")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"], result.stderr
+    assert all("train loss" in line and "validation auc" in line and line.endswith(" s)") for line in lines), lines
+    assert "\r" not in result.stderr, "no progress-bar redraws in a log"
