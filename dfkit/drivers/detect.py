@@ -28,6 +28,7 @@ from dfkit.drivers.common import checked_device, checked_output_file, exercises_
 from dfkit.drivers.inputs import video_inputs
 from dfkit.faces.pipeline import DETECT_SIZE, MIN_FACE, MIN_FACE_PX
 from dfkit.metrics.scores import SCORING_EXERCISE, VIDEO_AGGREGATIONS
+from dfkit.training.device import channels_last_model
 
 CPU_BATCH, GPU_BATCH = 4, 32  # default --batch-size
 
@@ -129,7 +130,7 @@ def main(argv=None, prog="detect_video.py"):
         with timed(seconds, "setup", device):
             info = probe(args.input)  # fail fast on a bad video, before loading any model
             model, record = load_detector(args.model, arch=args.arch, device=device)
-            model = model.to(memory_format=torch.channels_last)  # faster convolutions on CPU and on CUDA
+            model = channels_last_model(model)  # faster 2-D convolutions on CPU and on CUDA
             precision = model_precision(args.precision, device)
             batch_size = args.batch_size or (CPU_BATCH if device.type == "cpu" else GPU_BATCH)
             tracker = FaceTracker(device=device, detect_size=args.detect_size, min_face=args.min_face)

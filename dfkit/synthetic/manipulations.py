@@ -189,6 +189,24 @@ def no_pulse(physio, ctx):
 register_manipulation(Manipulation("no_pulse", "NoPulse", "missing blood-volume pulse (phase 4)", mask="skin",
                                    physiology=no_pulse))
 
+RELIGHT_GAIN_SD = 0.05  # per-frame, per-channel colour gain of the whole face at strength 1 (standard deviation)
+
+
+def relight(patch, alpha, centre, ctx):
+    """Frame hook: the whole face (``alpha``) times a colour gain drawn afresh in every frame.
+
+    Gain per channel ``1 + strength * N(0, RELIGHT_GAIN_SD)``, like a frame-by-frame generator whose
+    colour correction is not kept from frame to frame. Each frame alone is a plausible face (faces
+    differ far more in colour than 5 %); only the sequence flickers: a temporal-only fake.
+    """
+    gain = 1.0 + ctx.strength * ctx.rng.normal(0, RELIGHT_GAIN_SD, 3).astype(np.float32)
+    return patch + alpha[..., None] * (patch * (gain - 1.0))
+
+
+register_manipulation(Manipulation("relight", "Relight", "frame-independent colour gain of the whole face, "
+                                   "every frame plausible alone (phase 2, temporal only)", mask="alpha",
+                                   frame=relight))
+
 # The built-in manipulations, for imports; code that must see later registrations reads REGISTRY.
 MANIPULATIONS = tuple(REGISTRY)
 METHOD_NAMES = {name: m.method for name, m in REGISTRY.items()}

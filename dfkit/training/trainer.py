@@ -37,7 +37,7 @@ from dfkit.training.checkpoint import (
     unwrap_model,
 )
 from dfkit.training.config import TrainConfig
-from dfkit.training.device import amp_dtype, select_device, to_device, use_channels_last
+from dfkit.training.device import amp_dtype, channels_last_model, select_device, to_device, use_channels_last
 
 
 def warmup_cosine(warmup_steps, total_steps):
@@ -305,7 +305,7 @@ class Trainer:
     def _model_on_device(self):
         model = unwrap_model(self.model).to(self.device)
         if self.channels_last:
-            model = model.to(memory_format=torch.channels_last)
+            model = channels_last_model(model)
         return model
 
     def _loader(self, dataset, batch_size, sampler=None):

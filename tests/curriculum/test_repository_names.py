@@ -9,7 +9,7 @@ import sys
 
 from dfkit.curriculum.switch import PHASES, ROOT
 
-MODULE = re.compile(r"phase\d_[a-z_]+\.template_[a-z_]+")
+MODULE = re.compile(r"phase\d_[a-z_]+\.template_[a-z0-9_]+")
 CALL = re.compile(r"""(?:(?:\bcurriculum\.|(?<![\w.]))(?:load|reference)|mark\.exercise)\(\s*["']([^"']*)["']""")
 TOY = ROOT / "tests" / "curriculum" / "toy_curriculum.py"  # deliberate toy names
 

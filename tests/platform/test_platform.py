@@ -120,3 +120,25 @@ def test_efficientnet_with_attention_round_trips_and_scores_like_the_model_in_me
     with torch.no_grad():
         in_memory = torch.sigmoid(model(faces)).numpy()
     np.testing.assert_allclose([f["score"] for f in report["frames"]], in_memory, atol=1e-5)
+
+
+def test_detect_video_scores_a_3d_convolution_checkpoint(data, tmp_path):
+    """5-D weights cannot be stored channels-last; detect_video must still score such a detector."""
+    from dfkit.drivers.checkpoints import detector_record
+    from dfkit.training import save_checkpoint
+
+    registry.register(registry.DetectorSpec("tiny_conv3d", "tests", "face_clips",
+                                            "tests.platform.toy_detectors:TinyConv3dNet", kwargs={"width": 2},
+                                            recipe=registry.Recipe(clip_len=3)))
+    try:
+        torch.manual_seed(0)
+        spec = registry.input_spec("tiny_conv3d")
+        save_checkpoint(tmp_path / "c3d.pt", registry.build_detector("tiny_conv3d"), arch="tiny_conv3d",
+                        detector=detector_record("tiny_conv3d", {"width": 2}, spec))
+        assert run(detect.main, ["--input", str(data / "folder" / "real" / "astronaut.mp4"), "--model",
+                                 str(tmp_path / "c3d.pt"), "--output", str(tmp_path / "report.json"), "--frames", "6",
+                                 "--device", "cpu"]) == 0
+    finally:
+        registry.unregister("tiny_conv3d")
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["model"]["clip_len"] == 3 and all(frame["score"] is not None for frame in report["frames"])
