@@ -15,13 +15,13 @@
 Prints the machine (CPU model and AVX2 / AVX-512 / AMX flags) first: figures hold for it only.
 """
 import argparse
-import platform
 import tempfile
 import time
 
 import cv2
 import torch
 
+from machine import machine  # this folder: the scripts run as files
 from dfkit import registry
 from dfkit.curriculum import load
 from dfkit.data import SyntheticFaces
@@ -31,25 +31,8 @@ from dfkit.metrics import summarize
 from dfkit.synthetic import make_clip, make_clips
 from dfkit.training import TrainConfig, Trainer
 
-FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile")
 # detector -> (epochs, learning rate, batch size, input side px, clip length or None for frames)
 RUNS = {"meso4": (4, 2e-3, 16, 256, None), "lstm": (8, 3e-3, 8, 64, 8), "c3d_small": (12, 3e-3, 8, 64, 8)}
-
-
-def machine():
-    """One line: CPU model, the SIMD / matrix flags that matter for torch, core count; GPU if any."""
-    model, flags = platform.processor() or "unknown CPU", set()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    present = [f for f in FLAGS if f in flags]
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{model}; flags {' '.join(present) or 'none of ' + ' '.join(FLAGS)}; {torch.get_num_threads()} threads; {gpu}"
 
 
 def train_and_score(name, train_clips, test_clips, epochs, lr, batch_size, size, clip_len, seed):

@@ -28,13 +28,16 @@ class Recipe:
 
     lr: AdamW learning rate. warmup_epochs: linear warm-up length. loss: ``"<phase>.<module>:<fn>"``
     taking ``(logits (B,), labels (B,) float)`` -> scalar, reached through the switch (None: dfkit's
-    class-weighted BCE). clip_len: frames per item for clip detectors.
+    class-weighted BCE). clip_len: frames per item for clip detectors. augment: the training
+    augmentation ("none", "light", "medium"; frequency detectors need "none": resizing, blur and JPEG
+    erase the high frequencies they read).
     """
 
     lr: float = 2e-4
     warmup_epochs: float = 1.0
     loss: str | None = None
     clip_len: int | None = None
+    augment: str = "light"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ split, source_id). A missing root or a folder without the expected layout raises
 """
 from dfkit.datasets.celebdf import load_celebdf
 from dfkit.datasets.dfdc import load_dfdc
-from dfkit.datasets.faceforensics import load_faceforensics, load_synthetic
+from dfkit.datasets.faceforensics import COMPRESSIONS, load_faceforensics, load_synthetic
 from dfkit.datasets.folder import load_folder
 from dfkit.datasets.record import VIDEO_EXTENSIONS, VideoRecord
 from dfkit.errors import DatasetLayoutError
@@ -33,4 +33,4 @@ def load_records(name, root, split=None, methods=None, compression="c23"):
     return DATASETS[name](root, split=split, methods=methods, compression=compression)
 
 
-__all__ = ["DATASETS", "VIDEO_EXTENSIONS", "VideoRecord", "load_records"]
+__all__ = ["COMPRESSIONS", "DATASETS", "VIDEO_EXTENSIONS", "VideoRecord", "load_records"]

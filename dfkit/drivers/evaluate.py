@@ -11,7 +11,7 @@ from dfkit import registry
 from dfkit.atomic import write_json
 from dfkit.cli import ArgumentParser, positive_int, probability
 from dfkit.curriculum import add_impl_argument
-from dfkit.datasets import DATASETS
+from dfkit.datasets import COMPRESSIONS, DATASETS
 from dfkit.drivers.checkpoints import load_detector, record_input_spec
 from dfkit.drivers.common import (add_runtime_arguments, checked_device, checked_output_dir, exercises_reported,
                                   use_impl)
@@ -30,6 +30,8 @@ def build_parser(prog="evaluate.py"):
                         help="layout of --test-data (default: the dataset the checkpoint was trained on)")
     parser.add_argument("--methods", nargs="+", default=None,
                         help="manipulation methods to keep (real videos: 'real'; default: all)")
+    parser.add_argument("--compression", choices=COMPRESSIONS, default=None,
+                        help="FaceForensics++ / synthetic quality folder (default: as in training, else c23)")
     parser.add_argument("--output", default=None, help="report folder (default: <checkpoint folder>/eval)")
     parser.add_argument("--frames-per-video", type=positive_int, default=None,
                         help="face crops per video (default: as in training)")
@@ -65,9 +67,10 @@ def main(argv=None, prog="evaluate.py"):
             raise DatasetLayoutError(f"{args.checkpoint} does not say which dataset it was trained on: "
                                      f"pass --dataset")
         frames = args.frames_per_video or trained.get("frames_per_video") or 32
-        records = evaluation_records(dataset, args.test_data, args.methods)
+        compression = args.compression or trained.get("compression") or "c23"
+        records = evaluation_records(dataset, args.test_data, args.methods, compression)
         cache_faces(records, faces_dir, dataset, frames, detector=args.detector, device=args.device,
-                    progress=not args.quiet)
+                    progress=not args.quiet, compression=compression)
         wanted = {r.uid for r in records}
         videos = [v for v in PreprocessedFaces(faces_dir) if v.uid in wanted]
         kind = registry.get(record["name"]).input_kind

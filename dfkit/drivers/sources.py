@@ -6,7 +6,7 @@ import numpy as np
 from dfkit.errors import DatasetLayoutError
 
 
-def cache_faces(records, faces_dir, dataset, frames, detector=None, device=None, progress=None):
+def cache_faces(records, faces_dir, dataset, frames, detector=None, device=None, progress=None, compression="c23"):
     """Crop the faces of ``records`` into ``faces_dir`` with the one face path (resumable: done videos are skipped).
 
     detector: "groundtruth" (synthetic sidecar boxes) or "mtcnn"; None picks groundtruth for the
@@ -17,18 +17,18 @@ def cache_faces(records, faces_dir, dataset, frames, detector=None, device=None,
 
     if detector is None:
         detector = "groundtruth" if dataset == "synthetic" else "mtcnn"
-    options = PreprocessOptions(frames=frames, detector=detector, device=device)
+    options = PreprocessOptions(frames=frames, detector=detector, compression=compression, device=device)
     summary = preprocess_records(records, faces_dir, options, dataset=dataset,
                                  shard=(distributed.rank(), distributed.world_size()), progress=progress)
     distributed.barrier()
     return summary
 
 
-def evaluation_records(dataset, root, methods):
+def evaluation_records(dataset, root, methods, compression="c23"):
     """The dataset's "test" videos when it defines that split, else all of them (with a note)."""
     from dfkit.datasets import load_records
 
-    records = load_records(dataset, root, methods=methods)
+    records = load_records(dataset, root, methods=methods, compression=compression)
     tested = [r for r in records if r.split == "test"]
     if not tested:
         print(f"note: {root} has no test split; evaluating on all {len(records)} videos", file=sys.stderr)

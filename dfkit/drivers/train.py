@@ -17,7 +17,7 @@ from dfkit.atomic import write_json
 from dfkit.cli import ArgumentParser, fraction, key_value, positive_int
 from dfkit.curriculum import add_impl_argument
 from dfkit.data.augment import AUGMENTATIONS
-from dfkit.datasets import DATASETS
+from dfkit.datasets import COMPRESSIONS, DATASETS
 from dfkit.drivers.checkpoints import detector_record
 from dfkit.drivers.common import (add_runtime_arguments, checked_device, checked_output_dir, exercises_reported,
                                   use_impl)
@@ -36,6 +36,8 @@ def build_parser(phase=None, prog="train.py"):
                         "(omit with --dataset synthetic to train on clips generated in memory)")
     parser.add_argument("--methods", nargs="+", default=None,
                         help="manipulation methods to keep (real videos: 'real'; default: all)")
+    parser.add_argument("--compression", choices=COMPRESSIONS, default="c23",
+                        help="FaceForensics++ / synthetic quality folder (c23 = FF++'s light, c40 = heavy)")
     parser.add_argument("--model", choices=models, default=models[0])
     parser.add_argument("--model-arg", type=key_value, action="append", default=[], metavar="NAME=VALUE",
                         help="constructor argument of the detector, e.g. attention=true (repeatable)")
@@ -51,7 +53,8 @@ def build_parser(phase=None, prog="train.py"):
                         help="frames per clip for clip detectors (default: the detector's recipe)")
     parser.add_argument("--frames-per-video", type=positive_int, default=16, help="face crops per video")
     parser.add_argument("--pretrained", default=None, help="weights to start from: a local file or 'imagenet'")
-    parser.add_argument("--augment", choices=AUGMENTATIONS, default="light")
+    parser.add_argument("--augment", choices=AUGMENTATIONS, default=None,
+                        help="training augmentation (default: the detector's recipe; frequency detectors use none)")
     parser.add_argument("--val-fraction", type=fraction, default=0.2,
                         help="share of videos held out when the dataset has no validation split")
     parser.add_argument("--patience", type=positive_int, default=None, help="early stopping (epochs)")
@@ -81,10 +84,11 @@ def train_val_sources(args):
     else:
         from dfkit.datasets import load_records
 
-        records = [r for r in load_records(args.dataset, args.data_root, methods=args.methods) if r.split != "test"]
+        records = [r for r in load_records(args.dataset, args.data_root, methods=args.methods,
+                                           compression=args.compression) if r.split != "test"]
         faces_dir = Path(args.faces_dir or Path(args.output) / "faces")
         cache_faces(records, faces_dir, args.dataset, args.frames_per_video, detector=args.detector,
-                    device=args.device, progress=not args.quiet)
+                    device=args.device, progress=not args.quiet, compression=args.compression)
         wanted = {r.uid for r in records}
         videos = [v for v in PreprocessedFaces(faces_dir) if v.uid in wanted]
         if any(r.split == "val" for r in records):  # the dataset's own split
@@ -132,12 +136,13 @@ def main(argv=None, phase=None, prog="train.py"):
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr or recipe.lr, seed=args.seed,
         output_dir=args.output, arch=args.model, detector=detector_record(args.model, kwargs, spec),
         num_workers=args.num_workers, device=str(device), patience=args.patience, progress=not args.quiet,
-        warmup_epochs=recipe.warmup_epochs, dataset=args.dataset, frames_per_video=args.frames_per_video)
+        warmup_epochs=recipe.warmup_epochs, dataset=args.dataset, compression=args.compression,
+        frames_per_video=args.frames_per_video)
     with exercises_reported(), distributed.process_group(device):
         seed_everything(args.seed)  # before anything random: clips, split, model init
         kind = registry.get(args.model).input_kind
         train_videos, val_videos = train_val_sources(args)
-        train_set = face_dataset(kind, train_videos, spec, augment=args.augment)
+        train_set = face_dataset(kind, train_videos, spec, augment=args.augment or recipe.augment)
         val_set = face_dataset(kind, val_videos, spec)
         check_both_classes(train_set.labels, "the training set")
         check_both_classes(val_set.labels, "the validation set")

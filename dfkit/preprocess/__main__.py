@@ -16,7 +16,7 @@ import logging
 import sys
 
 from dfkit.cli import ArgumentParser, fraction, positive_int, run
-from dfkit.datasets import DATASETS, load_records
+from dfkit.datasets import COMPRESSIONS, DATASETS, load_records
 from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE
 from dfkit.training.device import select_device
 from dfkit.preprocess.pipeline import DETECTORS, PreprocessOptions, preprocess_records
@@ -43,7 +43,8 @@ def build_parser():
     parser.add_argument("--split", default=None, help="train / val / test where the dataset defines it")
     parser.add_argument("--methods", nargs="+", default=None,
                         help="manipulation methods to keep (real videos: 'real'; default: all)")
-    parser.add_argument("--compression", default="c23", help="FaceForensics++ quality: raw, c23, c40")
+    parser.add_argument("--compression", choices=COMPRESSIONS, default="c23",
+                        help="FaceForensics++ / synthetic quality folder")
     parser.add_argument("--size", type=positive_int, default=CROP_SIZE, help="crop side in pixels")
     parser.add_argument("--margin", type=float, default=FACE_MARGIN, help="crop side / face box side")
     parser.add_argument("--detector", choices=DETECTORS, default="mtcnn",
@@ -68,7 +69,7 @@ def main(argv=None):
                            compression=args.compression)
     options = PreprocessOptions(frames=args.frames, size=args.size, margin=args.margin, detector=args.detector,
                                 detect_size=args.detect_size, min_face=args.min_face, landmarks=args.landmarks,
-                                device=args.device)
+                                compression=args.compression, device=args.device)
     summary = preprocess_records(records, args.out, options, dataset=args.dataset, shard=args.shard,
                                  limit=args.limit, retry_failed=args.retry_failed)
     print(f"shard {args.shard[0]}/{args.shard[1]}: {summary}")

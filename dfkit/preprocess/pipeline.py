@@ -34,7 +34,11 @@ SETTINGS_FILE = "preprocess.json"
 
 @dataclass(frozen=True)
 class PreprocessOptions:
-    """How each video is turned into crops (everything but ``device`` is fixed per output folder)."""
+    """How each video is turned into crops (everything but ``device`` is fixed per output folder).
+
+    compression: the FaceForensics++ quality the videos were read at (raw, c23, c40); recorded so that
+    a crop folder made from one quality is never resumed with another.
+    """
 
     frames: int = 32
     size: int = CROP_SIZE
@@ -43,6 +47,7 @@ class PreprocessOptions:
     detect_size: int | None = DETECT_SIZE
     min_face: float = MIN_FACE
     landmarks: bool = False
+    compression: str = "c23"
     device: str | None = None
 
     def settings(self):

@@ -16,8 +16,8 @@ class TrainConfig:
     else at frame level. patience: stop after this many epochs without improvement (None = never).
     arch: the registry name of the detector; detector: what rebuilds it and its inputs, saved in
     every checkpoint (``{"name", "kwargs", "input": InputSpec dict, "margin"}``, see
-    :func:`dfkit.drivers.checkpoints.detector_record`); dataset, frames_per_video: what it was trained
-    on (evaluation defaults to the same).
+    :func:`dfkit.drivers.checkpoints.detector_record`); dataset, compression, frames_per_video: what it
+    was trained on (evaluation defaults to the same).
     """
 
     epochs: int = 10
@@ -38,6 +38,7 @@ class TrainConfig:
     arch: str = ""
     detector: Optional[dict] = None
     dataset: str = ""
+    compression: str = "c23"
     frames_per_video: int = 0
     device: Optional[str] = None
     progress: bool = True
