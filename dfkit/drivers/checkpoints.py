@@ -5,10 +5,13 @@ A training checkpoint records ``detector``: ``{"name": registry name, "kwargs": 
 name only ``arch`` (phase 1): they load with the detector's default arguments and the image size
 of their ``config``.
 """
+from pathlib import Path
+
 from dfkit import registry
 from dfkit.errors import CheckpointError
 from dfkit.faces.pipeline import FACE_MARGIN
-from dfkit.training import load_checkpoint, load_model_weights
+from dfkit.training import load_checkpoint
+from dfkit.training.checkpoint import fit_weights
 
 
 def detector_record(name, kwargs, spec, margin=FACE_MARGIN):
@@ -23,7 +26,8 @@ def record_input_spec(record):
 
 
 def load_detector(path, arch=None, device="cpu"):
-    """Rebuild the detector a checkpoint holds and load its weights: ``(model in eval mode, record)``.
+    """Rebuild the detector a checkpoint holds and load its weights (the file is read once):
+    ``(model in eval mode, record, checkpoint dict)``.
 
     path: a training checkpoint, or a bare state_dict with ``arch`` (a registry name). Raises
     CheckpointError for a missing or corrupt file, an unknown detector, or weights that do not fit.
@@ -41,5 +45,5 @@ def load_detector(path, arch=None, device="cpu"):
     elif arch and arch != record["name"]:
         raise CheckpointError(f"{path} holds a {record['name']!r} detector, not {arch!r}")
     model = registry.build_detector(record["name"], **record["kwargs"])
-    load_model_weights(path, model, arch=record["name"])
-    return model.to(device).eval(), record
+    fit_weights(checkpoint, model, arch=record["name"], name=Path(path).name)
+    return model.to(device).eval(), record, checkpoint

@@ -129,7 +129,7 @@ def main(argv=None, prog="detect_video.py"):
     with exercises_reported():
         with timed(seconds, "setup", device):
             info = probe(args.input)  # fail fast on a bad video, before loading any model
-            model, record = load_detector(args.model, arch=args.arch, device=device)
+            model, record, _ = load_detector(args.model, arch=args.arch, device=device)
             model = channels_last_model(model)  # faster 2-D convolutions on CPU and on CUDA
             precision = model_precision(args.precision, device)
             batch_size = args.batch_size or (CPU_BATCH if device.type == "cpu" else GPU_BATCH)

@@ -57,11 +57,11 @@ def main(argv=None, prog="evaluate.py"):
     from dfkit.data import PreprocessedFaces
     from dfkit.metrics import aggregate_video_scores, summarize
     from dfkit.reports import plot_pr, plot_roc, plot_score_histogram, write_report
-    from dfkit.training import Trainer, TrainConfig, load_checkpoint
+    from dfkit.training import Trainer, TrainConfig
 
     with exercises_reported():
-        model, record = load_detector(args.checkpoint, args.arch)
-        trained = load_checkpoint(args.checkpoint).get("config", {})
+        model, record, checkpoint = load_detector(args.checkpoint, args.arch)
+        trained = checkpoint.get("config", {})
         dataset = args.dataset or trained.get("dataset")
         if not dataset:
             raise DatasetLayoutError(f"{args.checkpoint} does not say which dataset it was trained on: "

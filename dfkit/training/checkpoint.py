@@ -122,15 +122,20 @@ def load_model_weights(path, model, arch=None, map_location="cpu"):
     exactly (a "module." prefix from DDP is stripped). Any mismatch raises CheckpointError with a
     one-line summary. Returns the loaded checkpoint dict.
     """
-    checkpoint = load_checkpoint(path, map_location)
+    return fit_weights(load_checkpoint(path, map_location), model, arch, Path(path).name)
+
+
+def fit_weights(checkpoint, model, arch=None, name="the checkpoint"):
+    """Load an already read ``checkpoint`` (see :func:`load_checkpoint`) into ``model``; the checks and
+    errors of :func:`load_model_weights`, naming the file ``name``. Returns the checkpoint."""
     saved_arch = checkpoint.get("arch") or ""
     if arch and saved_arch and arch != saved_arch:
-        raise CheckpointError(f"{Path(path).name} was trained as {saved_arch!r} but the model is {arch!r}")
+        raise CheckpointError(f"{name} was trained as {saved_arch!r} but the model is {arch!r}")
     state = _strip_prefix(checkpoint["model"], "module.")
     target = unwrap_model(model)
     problem = describe_mismatch(state, target.state_dict())
     if problem:
-        raise CheckpointError(f"{Path(path).name} does not fit the model: {problem}")
+        raise CheckpointError(f"{name} does not fit the model: {problem}")
     target.load_state_dict(state)
     return checkpoint
 

@@ -46,7 +46,7 @@ def test_a_checkpoint_rebuilds_its_constructor_arguments(tmp_path):
     spec = registry.input_spec("efficientnet_b4", image_size=64)
     record = detector_record("efficientnet_b4", {"attention": True, "drop_rate": 0.1}, spec)
     save_checkpoint(tmp_path / "effnet.pt", model, arch="efficientnet_b4", detector=record)
-    rebuilt, loaded = load_detector(tmp_path / "effnet.pt")
+    rebuilt, loaded, _ = load_detector(tmp_path / "effnet.pt")
     assert loaded["kwargs"] == {"attention": True, "drop_rate": 0.1} and loaded["input"]["size"] == 64
     assert rebuilt.attention is not None, "attention=True must survive the checkpoint"
     x = torch.rand(2, 3, 64, 64)
@@ -57,7 +57,7 @@ def test_an_old_phase1_checkpoint_without_a_detector_record_still_loads(tmp_path
     torch.manual_seed(0)
     model = registry.build_detector("meso4")
     save_checkpoint(tmp_path / "old.pt", model, arch="meso4", config={"image_size": 256})
-    rebuilt, record = load_detector(tmp_path / "old.pt")
+    rebuilt, record, _ = load_detector(tmp_path / "old.pt")
     assert record["name"] == "meso4" and record["input"]["size"] == 256
     x = torch.rand(1, 3, 256, 256)
     torch.testing.assert_close(rebuilt(x), model.eval()(x))
