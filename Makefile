@@ -1,6 +1,6 @@
 # One-command entry points. Each target creates (once) and reuses the virtual environment in .venv.
 #   make test             full suite on the reference solutions: dfkit, graded tests, parity gates, notebooks
-#   make demo             phase 1 end to end on synthetic data; report in demo_output/
+#   make demo             phase 1 end to end on synthetic data, then a cross-manipulation matrix; in demo_output/
 #   make grade            grade the learner templates (HIDDEN_TESTS=dir adds an instructor's hidden tests)
 #   make check-templates  seconds: are the templates current (edited ones are kept) and do they expose the solutions' API?
 #   make templates        regenerate templates from solutions (FORCE=1 overwrites edited ones)
@@ -53,6 +53,11 @@ demo: install
 	$(PY) phase1_cnn_detection/evaluate.py --checkpoint $(DEMO_DIR)/meso4/best.pt --dataset synthetic \
 		--test-data $(DEMO_DIR)/data --frames-per-video 3 --faces-dir $(DEMO_DIR)/faces --output $(DEMO_DIR)/report
 	@echo "demo report: $(DEMO_DIR)/report/metrics.json (ROC plot beside it)"
+	$(PY) -m dfkit.synthetic --out $(DEMO_DIR)/cross_data --num-videos 32 --frames 8 --size 128 --seed 0 \
+		--manipulations blend flicker upsample
+	$(PY) cross_matrix.py --dataset synthetic --data-root $(DEMO_DIR)/cross_data --methods BlendSwap Flicker Upsample \
+		--model spectrum_logreg --epochs 4 --batch-size 8 --frames-per-video 3 --output $(DEMO_DIR)/cross --quiet
+	@echo "cross-manipulation matrix: $(DEMO_DIR)/cross/cross_matrix.json (heat map beside it)"
 
 notebooks: install
 	$(PY) -m dfkit.notebook $(wildcard phase*_*/*.ipynb)

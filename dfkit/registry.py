@@ -30,7 +30,12 @@ class Recipe:
     taking ``(logits (B,), labels (B,) float)`` -> scalar, reached through the switch (None: dfkit's
     class-weighted BCE). clip_len: frames per item for clip detectors. augment: the training
     augmentation ("none", "light", "medium"; frequency detectors need "none": resizing, blur and JPEG
-    erase the high frequencies they read).
+    erase the high frequencies they read). fit: ``"<phase>.<module>:<fn>"`` for detectors fitted in closed
+    form instead of by gradient descent (logistic regression, gradient-boosted trees, a fusion head):
+    the train driver extracts the training set's inputs once and calls
+    ``fn(inputs (N, F) float32 ndarray, labels (N,) ndarray, **constructor kwargs) -> nn.Module``, then
+    saves its state_dict as an ordinary checkpoint (``best.pt`` = ``last.pt``; trees as tensor buffers,
+    never pickles), so evaluate and detect load it like any detector (:mod:`dfkit.drivers.signals`).
     """
 
     lr: float = 2e-4
@@ -38,6 +43,7 @@ class Recipe:
     loss: str | None = None
     clip_len: int | None = None
     augment: str = "light"
+    fit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Evaluation plots (ROC, precision-recall, score histogram, cross-set heatmap) and the JSON report.
+"""Evaluation plots (ROC, precision-recall, score histogram, cross-set heatmap, AUC under perturbations)
+and the JSON report.
 
 Figures are built with matplotlib's object API (no pyplot, no global backend: works headless).
 Every file is written atomically (dfkit.atomic); the image format follows the file suffix
@@ -15,7 +16,8 @@ from dfkit.atomic import atomic_path, write_json
 from dfkit.metrics import average_precision, precision_recall_points, roc_auc, roc_points
 
 
-def _save(figure, path):
+def save_figure(figure, path):
+    """Write a matplotlib ``figure`` to ``path`` atomically (format from the suffix); returns the path."""
     path = Path(path)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=120, bbox_inches="tight")
@@ -32,7 +34,7 @@ def plot_roc(labels, scores, path, title="ROC curve"):
     axes.set(xlabel="false positive rate (reals called fake)", ylabel="true positive rate (fakes caught)",
              title=title, xlim=(0, 1), ylim=(0, 1.01))
     axes.legend(loc="lower right")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_pr(labels, scores, path, title="Precision-recall curve"):
@@ -44,7 +46,7 @@ def plot_pr(labels, scores, path, title="Precision-recall curve"):
               label=f"AP = {average_precision(labels, scores):.4f}")
     axes.set(xlabel="recall", ylabel="precision", title=title, xlim=(0, 1), ylim=(0, 1.01))
     axes.legend(loc="lower left")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_score_histogram(labels, scores, path, bins=40, threshold=None, title="Score distribution"):
@@ -59,7 +61,7 @@ def plot_score_histogram(labels, scores, path, bins=40, threshold=None, title="S
         axes.axvline(threshold, color="black", linestyle="--", linewidth=0.8, label=f"threshold {threshold:.3g}")
     axes.set(xlabel="score (probability of fake)", ylabel="count", title=title)
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_cross_matrix(rows, cols, values, path, title="AUC: train set (rows) vs test set (columns)"):
@@ -75,7 +77,23 @@ def plot_cross_matrix(rows, cols, values, path, title="AUC: train set (rows) vs 
     axes.set_yticks(range(len(rows)), rows)
     axes.set(xlabel="test set", ylabel="train set", title=title)
     figure.colorbar(image, ax=axes, label="AUC")
-    return _save(figure, path)
+    return save_figure(figure, path)
+
+
+def plot_robustness(curves, clean_auc, path, title="Video AUC under perturbations"):
+    """AUC vs severity, one panel per perturbation: ``curves`` {name: [(level, auc), ...] mildest first};
+    each panel starts at the unperturbed ``clean_auc``; a dashed line marks chance (0.5)."""
+    figure = Figure(figsize=(3.2 * len(curves), 3.2))
+    panels = figure.subplots(1, len(curves), sharey=True, squeeze=False)[0]
+    for axes, (name, points) in zip(panels, curves.items()):
+        labels = ["clean"] + [f"{level:g}" for level, _ in points]
+        axes.plot(range(len(labels)), [clean_auc] + [auc for _, auc in points], marker="o")
+        axes.axhline(0.5, color="grey", linestyle="--", linewidth=0.8)
+        axes.set_xticks(range(len(labels)), labels)
+        axes.set(title=name, xlabel="level (more severe to the right)", ylim=(0, 1.02))
+    panels[0].set_ylabel("video AUC")
+    figure.suptitle(title, y=1.04)  # above the panel titles
+    return save_figure(figure, path)
 
 
 def _plain(value):

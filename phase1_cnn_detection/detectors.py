@@ -16,6 +16,6 @@ register(DetectorSpec("xceptionnet", PHASE, "face_crops", f"{PHASE}.template_xce
 register(DetectorSpec("efficientnet_b4", PHASE, "face_crops", f"{PHASE}.template_efficientnet:efficientnet_detector",
                       kwargs={"attention": False, "drop_rate": 0.4}, pretrained=True, recipe=CNN_RECIPE))
 register(DetectorSpec("meso4", PHASE, "face_crops", f"{PHASE}.template_mesonet:Meso4",
-                      fixed_size=True, recipe=MESONET_RECIPE))
+                      kwargs={"leaky_relu": True}, fixed_size=True, recipe=MESONET_RECIPE))
 register(DetectorSpec("mesoinception4", PHASE, "face_crops", f"{PHASE}.template_mesonet:MesoInception4",
                       fixed_size=True, recipe=MESONET_RECIPE))

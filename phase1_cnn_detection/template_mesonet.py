@@ -1,6 +1,6 @@
 # Learner template generated from solutions/phase1_cnn_detection/template_mesonet.py by `make templates`.
 # Replace each `raise NotImplementedError(...)` with your code; see IMPLEMENTATION_GUIDE.md.
-# template fingerprint: f77629f579e704ee
+# template fingerprint: 02b9dc70e47f731d
 """MesoNet: two deliberately tiny detectors, Meso4 and MesoInception4.
 
 Afchar et al. ("MesoNet: a Compact Facial Video Forgery Detection Network", WIFS 2018) argued that
@@ -102,11 +102,16 @@ class MesoNet(nn.Module):
     ending at (B, 16, 8, 8) for a 256 px input). This class builds the head:
     ``dropout`` (p=0.5, used twice), ``fc1`` = Linear(1024, 16), ``act`` = LeakyReLU(0.1),
     ``fc2`` = Linear(16, 1).
+
+    ``leaky_relu=False`` (given code, not part of the exercise) makes ``act`` the identity: the published
+    Meso4 weights were trained without that activation (``python -m dfkit.pretrained mesonet``).
     """
 
-    def __init__(self):
+    def __init__(self, leaky_relu=True):
         super().__init__()
         raise NotImplementedError("phase1_cnn_detection: implement MesoNet head (dropout, fc1, act, fc2)")
+        if not leaky_relu:
+            self.act = nn.Identity()
 
     def forward_features(self, x):
         """(B, 3, 256, 256) images in [0, 1] -> (B, 16, 8, 8): the four stages."""
@@ -127,10 +132,11 @@ class Meso4(MesoNet):
 
     ``stage1`` = conv_stage(3, 8, 3x3, pool 2); ``stage2`` = conv_stage(8, 8, 5x5, pool 2);
     ``stage3`` = conv_stage(8, 16, 5x5, pool 2); ``stage4`` = conv_stage(16, 16, 5x5, pool 4).
+    ``leaky_relu``: see :class:`MesoNet`.
     """
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, leaky_relu=True):
+        super().__init__(leaky_relu)
         raise NotImplementedError("phase1_cnn_detection: implement Meso4 stages (stage1..stage4)")
 
 

@@ -3,8 +3,9 @@
 ``face_crops`` detectors score one face crop at a time; ``face_clips`` detectors score windows of
 ``clip_len`` consecutive face crops. Both start from the crops of the one face path
 (:mod:`dfkit.faces.pipeline`) and end in :class:`dfkit.data.model_input.ModelInput`, so a face is the
-same tensor in training, evaluation and detection. Other input kinds (spectra, signals, several
-inputs) are added here as their phases land.
+same tensor in training, evaluation and detection. "signals" detectors (one physiological feature
+vector per video from consecutive frames) are fed by :mod:`dfkit.drivers.signals`; other input kinds
+are added here as their phases land.
 """
 import torch
 

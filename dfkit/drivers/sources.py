@@ -6,18 +6,21 @@ import numpy as np
 from dfkit.errors import DatasetLayoutError
 
 
-def cache_faces(records, faces_dir, dataset, frames, detector=None, device=None, progress=None, compression="c23"):
+def cache_faces(records, faces_dir, dataset, frames, detector=None, device=None, progress=None, compression="c23",
+                perturb=None):
     """Crop the faces of ``records`` into ``faces_dir`` with the one face path (resumable: done videos are skipped).
 
     detector: "groundtruth" (synthetic sidecar boxes) or "mtcnn"; None picks groundtruth for the
-    synthetic dataset and MTCNN otherwise. Under torchrun each rank crops its share of the videos.
+    synthetic dataset and MTCNN otherwise. perturb: a ``"name:level"`` of :mod:`dfkit.perturb` applied to
+    the decoded frames before the faces are located. Under torchrun each rank crops its share of the videos.
     """
     from dfkit.preprocess import PreprocessOptions, preprocess_records
     from dfkit.training import distributed
 
     if detector is None:
         detector = "groundtruth" if dataset == "synthetic" else "mtcnn"
-    options = PreprocessOptions(frames=frames, detector=detector, compression=compression, device=device)
+    options = PreprocessOptions(frames=frames, detector=detector, compression=compression, device=device,
+                                perturb=perturb)
     summary = preprocess_records(records, faces_dir, options, dataset=dataset,
                                  shard=(distributed.rank(), distributed.world_size()), progress=progress)
     distributed.barrier()

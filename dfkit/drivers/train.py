@@ -141,6 +141,14 @@ def main(argv=None, phase=None, prog="train.py"):
     with exercises_reported(), distributed.process_group(device):
         seed_everything(args.seed)  # before anything random: clips, split, model init
         kind = registry.get(args.model).input_kind
+        if recipe.fit:  # closed-form detectors: one pass over the training videos, no epochs
+            if kind == "multi":  # a fusion of other detectors' scores (phase 5)
+                from dfkit.drivers.multi_modal import fit_training_set
+            else:
+                from dfkit.drivers.signals import fit_training_set
+
+            fit_training_set(args, kwargs, config.to_dict(), detector_record(args.model, kwargs, spec))
+            return 0
         train_videos, val_videos = train_val_sources(args)
         train_set = face_dataset(kind, train_videos, spec, augment=args.augment or recipe.augment)
         val_set = face_dataset(kind, val_videos, spec)

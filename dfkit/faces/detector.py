@@ -1,4 +1,4 @@
-"""Face detection with MTCNN (facenet-pytorch): one face per frame, batched, optionally downscaled."""
+"""Face detection with MTCNN (facenet-pytorch): one face or every face per frame, batched, optionally downscaled."""
 from dataclasses import dataclass
 
 import cv2
@@ -22,7 +22,7 @@ class Detection:
 
 
 class FaceDetector:
-    """MTCNN detector returning at most one face per frame.
+    """MTCNN detector: at most one face per frame (:meth:`detect`) or every face (:meth:`detect_all`).
 
     ``device``: torch device (default CUDA when available, else CPU). ``detect_size``: when set, frames are
     downscaled so the longer side is ``detect_size`` px before detection; boxes and points come back in
@@ -54,6 +54,14 @@ class FaceDetector:
 
         Returns a list of N :class:`Detection`, or None where no face was found.
         """
+        return [self._select(found) for found in self.detect_all(frames, progress=progress)]
+
+    def detect_all(self, frames, progress=False):
+        """Every face in each frame of ``frames`` (N, H, W, 3) uint8 RGB (or a single (H, W, 3) frame).
+
+        Returns N lists of :class:`Detection` (empty where no face was found), largest face first when
+        ``select`` is "largest".
+        """
         frames = np.asarray(frames)
         if frames.ndim == 3:
             frames = frames[None]
@@ -71,23 +79,16 @@ class FaceDetector:
             to_full_res = np.array(frames.shape[2:0:-1]) / np.array(batch.shape[2:0:-1])  # (x, y)
             boxes, scores, points = self.mtcnn.detect(np.ascontiguousarray(batch), landmarks=True)
             for frame_boxes, frame_scores, frame_points in zip(boxes, scores, points):
-                detections.append(self._first(frame_boxes, frame_scores, frame_points, to_full_res))
+                detections.append(_detections(frame_boxes, frame_scores, frame_points, to_full_res))
         return detections
 
-    def _first(self, boxes, scores, points, to_full_res):
-        """The selected face of one frame's MTCNN output (object arrays, None without faces), with
-        coordinates multiplied by ``to_full_res`` (2,) x and y factors."""
-        if boxes is None:
+    def _select(self, found):
+        """The selected face of one frame's detections (largest first), None without faces."""
+        if not found:
             return None
-        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-        scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-        points = np.asarray(points, dtype=np.float64).reshape(-1, 5, 2)
-        if self.select == "largest":  # MTCNN already sorted them: largest first
-            best = 0
-        else:
-            best = int(np.argmax(scores))
-        return Detection(box=boxes[best] * np.tile(to_full_res, 2), score=float(scores[best]),
-                         points=points[best] * to_full_res)
+        if self.select == "largest":
+            return found[0]
+        return max(found, key=lambda d: d.score)  # the first of equal scores, as argmax
 
     def detect_clip(self, frames, smooth=True, window=5, progress=False):
         """One box per frame of a clip ``frames`` (N, H, W, 3): returns ``(boxes (N, 4), found (N,) bool)``.
@@ -107,3 +108,14 @@ class FaceDetector:
         if smooth:
             boxes = smooth_boxes(boxes, window)
         return boxes, found
+
+
+def _detections(boxes, scores, points, to_full_res):
+    """One frame's MTCNN output (object arrays, None without faces; largest face first) as a list of
+    :class:`Detection`, coordinates multiplied by ``to_full_res`` (2,) x and y factors."""
+    if boxes is None:
+        return []
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4) * np.tile(to_full_res, 2)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 5, 2) * to_full_res
+    return [Detection(box=b, score=float(s), points=p) for b, s, p in zip(boxes, scores, points)]

@@ -3,9 +3,10 @@
 Policy, the same everywhere:
 
 1. boxes for the sampled frames: MTCNN on a copy downscaled to ``DETECT_SIZE`` px, faces smaller than
-   ``MIN_FACE`` of the frame's shorter side ignored, frames without a face filled from their neighbours,
-   the track smoothed over ``SMOOTH_WINDOW`` sampled frames (:class:`FaceTracker`); or a synthetic
-   clip's ground-truth boxes;
+   ``MIN_FACE`` of the frame's shorter side ignored, every face linked into a track across the frames
+   (implausible detections and short tracks dropped, :mod:`dfkit.faces.tracks`), frames without that
+   face filled from their neighbours, each track smoothed over ``SMOOTH_WINDOW`` sampled frames
+   (:class:`FaceTracker`: the main track, or all of them); or a synthetic clip's ground-truth boxes;
 2. a square crop of ``FACE_MARGIN`` x the box, zero-padded off-frame, at ``CROP_SIZE`` px
    (:func:`crop_faces`): what the preprocessing cache stores (lossless PNG);
 3. per model: resized to its input side and normalised (:class:`dfkit.data.ModelInput`).
@@ -16,6 +17,7 @@ the reference solution by default, the learner's own under ``DFD_IMPL=templates`
 import numpy as np
 
 from dfkit.curriculum import load
+from dfkit.faces.tracks import face_tracks
 
 FACE_MARGIN = 1.3     # crop side / face box side, as in FaceForensics++
 CROP_SIZE = 320       # side (px) of the cached crops, resized to each model's input side when read
@@ -47,7 +49,8 @@ def min_face_px(frame_shape, min_face=MIN_FACE):
 
 
 class FaceTracker:
-    """Boxes of the one face in each sampled frame, by the policy above: ``tracker(frames) -> (boxes, found)``.
+    """Face boxes in the sampled frames, by the policy above: ``tracker(frames) -> (boxes, found)`` for the
+    main face (the longest track), ``tracker.tracks(frames)`` for every face.
 
     frames (T, H, W, 3) uint8; boxes (T, 4) float px; found (T,) bool (False where the box was
     interpolated). MTCNN loads on first use. Raises :class:`dfkit.errors.NoFaceError` without any face.
@@ -66,7 +69,12 @@ class FaceTracker:
             self._detector = FaceDetector(device=self.device, detect_size=self.detect_size)
         return self._detector
 
-    def __call__(self, frames, progress=False):
+    def tracks(self, frames, progress=False):
+        """Every plausible face track of ``frames``, longest first: a list of :class:`dfkit.faces.tracks.FaceTrack`."""
         detector = self.detector
         detector.min_face_size = min_face_px(np.shape(frames)[1:], self.min_face)
-        return detector.detect_clip(frames, window=SMOOTH_WINDOW, progress=progress)
+        return face_tracks(detector.detect_all(frames, progress=progress), window=SMOOTH_WINDOW)
+
+    def __call__(self, frames, progress=False):
+        main = self.tracks(frames, progress=progress)[0]
+        return main.boxes, main.found

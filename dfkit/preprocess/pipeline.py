@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import time
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tqdm import tqdm
 from dfkit.atomic import atomic_path, write_json
 from dfkit.errors import DatasetLayoutError, DfkitError
 from dfkit.faces.pipeline import CROP_SIZE, DETECT_SIZE, FACE_MARGIN, MIN_FACE, FaceTracker, crop_faces
+from dfkit.perturb import perturb_key
 from dfkit.preprocess import manifest
 from dfkit.synthetic.dataset_writer import sidecar_paths
 from dfkit.video import read_frames
@@ -37,7 +39,9 @@ class PreprocessOptions:
     """How each video is turned into crops (everything but ``device`` is fixed per output folder).
 
     compression: the FaceForensics++ quality the videos were read at (raw, c23, c40); recorded so that
-    a crop folder made from one quality is never resumed with another.
+    a crop folder made from one quality is never resumed with another. perturb: a ``"name:level"``
+    perturbation (:mod:`dfkit.perturb`) applied to the decoded frames before the faces are located,
+    seeded by the video's uid; recorded (when set) for the same reason.
     """
 
     frames: int = 32
@@ -49,11 +53,14 @@ class PreprocessOptions:
     landmarks: bool = False
     compression: str = "c23"
     device: str | None = None
+    perturb: str | None = None
 
     def settings(self):
         """The options that shape the outputs, as saved in ``<out>/preprocess.json``."""
         fields = asdict(self)
         del fields["device"]
+        if self.perturb is None:
+            del fields["perturb"]  # folders made before perturbations existed resume as they were
         return fields
 
 
@@ -136,6 +143,8 @@ def _process(record, out_dir, options, locate):
         frames, indices = read_frames(record.path, num_frames=options.frames)
         first = np.unique(indices, return_index=True)[1]  # a short video repeats indices
         frames, indices = frames[first], indices[first]
+        if options.perturb:
+            frames = perturb_key(frames, options.perturb, seed=zlib.crc32(record.uid.encode()))
         boxes, found, landmarks = locate(record, frames, indices)
         entry.update(frames=[int(i) for i in indices], found=[bool(f) for f in found],
                      boxes=[[round(float(v), 2) for v in box] for box in boxes],

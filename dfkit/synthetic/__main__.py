@@ -1,7 +1,7 @@
 """CLI: write a synthetic FaceForensics++-layout dataset.
 
     python -m dfkit.synthetic --out data/synth --num-videos 20 --frames 32 --size 128 --seed 0 \
-        [--crf 23 40] [--manipulations blend flicker] [--photo astronaut] [--strength 0.5]
+        [--crf 23 40] [--manipulations blend flicker] [--photo astronaut] [--strength 0.5] [--speech] [--head-pose 20]
 """
 import argparse
 import time
@@ -44,11 +44,16 @@ def build_parser():
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--crf", type=_crf, nargs="+", default=[23], help="H.264 CRFs: 23 -> c23, 40 -> c40, 0 -> raw")
     cues = "; ".join(f"{name}: {m.cue}" for name, m in REGISTRY.items())
-    parser.add_argument("--manipulations", nargs="+", choices=tuple(REGISTRY), default=list(REGISTRY),
-                        help=f"one method folder each (default: all). {cues}")
+    parser.add_argument("--manipulations", nargs="+", choices=tuple(REGISTRY), default=None,
+                        help=f"one method folder each (default: all; without --speech, all but the audio ones). {cues}")
     parser.add_argument("--photo", choices=["astronaut"], default=None,
                         help="animate a real photo instead of a drawn face")
     parser.add_argument("--strength", type=_strength, default=1.0, help="artifact strength in (0, 1]")
+    parser.add_argument("--speech", action="store_true",
+                        help="every clip speaks: moving mouth + AAC audio track (needed by av_offset, lip_mismatch)")
+    parser.add_argument("--head-pose", type=float, default=None, metavar="DEG",
+                        help="heads turn in 3-D, yaw and pitch within +-DEG degrees (0-45; default: "
+                             "in-plane motion only)")
     return parser
 
 
@@ -57,10 +62,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be >= 0, got {args.seed}")
+    if args.head_pose is not None and not 0 <= args.head_pose <= 45:
+        parser.error(f"--head-pose must be in [0, 45] degrees, got {args.head_pose:g}")
+    needs_audio = [m for m in args.manipulations or () if REGISTRY[m].audio]
+    if needs_audio and not args.speech:
+        parser.error(f"--manipulations {' '.join(needs_audio)} change the audio: add --speech")
     started = time.perf_counter()
     paths = write_dataset(args.out, args.num_videos, num_frames=args.frames, size=args.size, seed=args.seed,
                           crfs=tuple(args.crf), manipulations=args.manipulations, fps=args.fps, photo=args.photo,
-                          strength=args.strength)
+                          strength=args.strength, speech=args.speech, head_pose_deg=args.head_pose)
     per_folder = Counter(str(p.parent.parent.parent.name) for p in paths)
     print(f"wrote {len(paths)} videos to {args.out} in {time.perf_counter() - started:.1f} s")
     for folder, count in sorted(per_folder.items()):

@@ -81,17 +81,24 @@ def _write_masks(path, masks):
 
 
 def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23,), manipulations=None,
-                  fps=25.0, photo=None, strength=1.0, progress=True):
+                  fps=25.0, photo=None, strength=1.0, progress=True, speech=False, head_pose_deg=None):
     """Write ``num_videos`` real videos and one fake per (target video, manipulation); return the .mp4 Paths.
 
     ``manipulations`` defaults to every registered one (:data:`.manipulations.REGISTRY`), each in
-    its method folder. ``crfs`` are H.264 CRFs, one compression folder each. Sizes must be even.
+    its method folder; without ``speech``, only those that need no audio. ``crfs`` are H.264 CRFs,
+    one compression folder each. Sizes must be even. ``speech=True``: every clip, real or fake, has a
+    moving mouth and an AAC audio track (``mouth_open`` and ``av_offset`` in its sidecar).
+    ``head_pose_deg``: every head turns in 3-D within +- this many degrees (:func:`.clip.make_clip`).
     """
     out_dir = Path(out_dir)
-    manipulations = tuple(manipulations) if manipulations else tuple(REGISTRY)
+    manipulations = (tuple(manipulations) if manipulations
+                     else tuple(name for name, m in REGISTRY.items() if speech or not m.audio))
     unknown = [m for m in manipulations if m not in REGISTRY]
     if unknown:
         raise ValueError(f"unknown manipulations {unknown}; expected some of {tuple(REGISTRY)}")
+    needs_audio = [m for m in manipulations if REGISTRY[m].audio]
+    if needs_audio and not speech:
+        raise ValueError(f"manipulations {needs_audio} change the audio; they need speech=True (--speech)")
     if num_videos < 1:
         raise ValueError(f"num_videos must be >= 1, got {num_videos}")
     h, w = (size, size) if np.isscalar(size) else tuple(size)
@@ -101,7 +108,8 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
     jobs = [(i, None, None) for i in range(num_videos)] + [(i, j, m) for m in manipulations for i, j in fakes]
     written = []
     for index, source, manipulation in tqdm(jobs, desc="synthetic videos", disable=not progress, unit="video"):
-        common = dict(seed=video_seed(seed, index), num_frames=num_frames, size=(h, w), fps=fps, photo=photo)
+        common = dict(seed=video_seed(seed, index), num_frames=num_frames, size=(h, w), fps=fps, photo=photo,
+                      speech=speech, head_pose_deg=head_pose_deg)
         if manipulation is None:
             clip = make_clip(**common)
             folder, name = out_dir / "original_sequences" / "youtube", f"{index:03d}"
@@ -112,7 +120,8 @@ def write_dataset(out_dir, num_videos, num_frames=32, size=128, seed=0, crfs=(23
             name = f"{index:03d}_{source:03d}"
         for crf in crfs:
             video = folder / compression_folder(crf) / "videos" / f"{name}.mp4"
-            written.append(write_video(video, clip.frames, fps, crf=crf))
+            audio = None if clip.audio is None else (clip.audio, clip.audio_rate)
+            written.append(write_video(video, clip.frames, fps, crf=crf, audio=audio))
             sidecar, masks = sidecar_paths(video)
             write_json(sidecar, clip.sidecar())
             if clip.label == 1:

@@ -11,6 +11,12 @@ per clip for the manipulations asked for:
 * ``frame(patch, mask, centre, ctx) -> patch``: each frame's face patch (h, w, 3) float32 after
   blinks and pulse, with the manipulation's own ``mask`` map (h, w) in [0, 1] warped to it and the
   face ``centre`` (x, y) in patch px.
+* ``audio(speech, ctx) -> speech``: the :class:`.speech.Speech` (lip opening, the utterance the audio
+  says, its offset) before it is rendered; only clips that speak have one (``make_clip(speech=...)``).
+  An audio-only manipulation rewrites no pixel: its ``mask`` is None (an all-zero ground-truth mask).
+* ``geometry(pose_deg, ctx) -> pose_deg``: the (T, 3) yaw, pitch, roll degrees the central face
+  (landmarks 17-67 and the texture around them) follows; the outline (0-16) keeps the head's pose
+  (:mod:`.head_pose`). A clip with such a hook is rendered in 3-D even without ``head_pose_deg``.
 
 ``ctx`` is a :class:`Context`; its ``rng`` is the manipulations' own stream, so a fake and the real
 clip of its seed share every draw of the base clip. ``strength`` in (0, 1] scales every artifact
@@ -24,6 +30,7 @@ import numpy as np
 
 from dfkit.synthetic.face_model import TEXTURE_MAPS
 from dfkit.synthetic.physiology import eyelid_closure
+from dfkit.synthetic.speech import utterance
 
 BLEND_SOURCES = ("other", "self")
 CHECKERBOARD_GAIN = 0.12  # even/odd pixel gain difference of the up-sampling kernel at strength 1
@@ -51,10 +58,12 @@ class Manipulation:
     name: str
     method: str
     cue: str
-    mask: str
+    mask: str | None
     texture: Callable | None = None
     physiology: Callable | None = None
     frame: Callable | None = None
+    audio: Callable | None = None
+    geometry: Callable | None = None
 
 
 REGISTRY = {}  # name -> Manipulation, in registration (= application) order
@@ -65,9 +74,11 @@ def register_manipulation(manipulation):
     taken = {m.method for m in REGISTRY.values()} | {"real"}
     if manipulation.name in REGISTRY or manipulation.method in taken:
         raise ValueError(f"manipulation {manipulation.name!r} or method {manipulation.method!r} already in use")
-    if manipulation.mask not in TEXTURE_MAPS:
+    audio_only = manipulation.audio and not (manipulation.texture or manipulation.physiology or manipulation.frame)
+    if manipulation.mask not in TEXTURE_MAPS and not (audio_only and manipulation.mask is None):
         raise ValueError(f"mask must be one of {TEXTURE_MAPS}, got {manipulation.mask!r}")
-    if not (manipulation.texture or manipulation.physiology or manipulation.frame):
+    if not (manipulation.texture or manipulation.physiology or manipulation.frame or manipulation.audio
+            or manipulation.geometry):
         raise ValueError(f"manipulation {manipulation.name!r} has no hook")
     REGISTRY[manipulation.name] = manipulation
     return manipulation
@@ -206,6 +217,53 @@ def relight(patch, alpha, centre, ctx):
 register_manipulation(Manipulation("relight", "Relight", "frame-independent colour gain of the whole face, "
                                    "every frame plausible alone (phase 2, temporal only)", mask="alpha",
                                    frame=relight))
+
+AV_OFFSET_FRAMES = (3, 8)  # |audio shift| in frames at strength 1 (inclusive range)
+
+
+def av_offset(speech, ctx):
+    """Audio hook: the audio shifted by a known number of frames, late or early with equal chance.
+
+    ``|offset|`` uniform in ``AV_OFFSET_FRAMES`` times ``strength``, at least 1; the clip records it
+    as ``av_offset`` (positive = the audio lags the lips). The lips and the words still match.
+    """
+    size = max(1, int(round(ctx.strength * ctx.rng.integers(AV_OFFSET_FRAMES[0], AV_OFFSET_FRAMES[1] + 1))))
+    return replace(speech, offset=int(size * ctx.rng.choice([-1, 1])))
+
+
+register_manipulation(Manipulation("av_offset", "AVOffset", "audio shifted against the lips by a known number "
+                                   "of frames (phase 5, audio-visual sync)", mask=None, audio=av_offset))
+
+
+def lip_mismatch(speech, ctx):
+    """Audio hook: the audio says another utterance than the lips (a dubbed or lip-synced fake).
+
+    The new utterance is drawn from ``ctx.rng``; at strength s the audio follows
+    ``s * other + (1 - s) * own``.
+    """
+    other = utterance(ctx.rng, len(speech.voice), speech.fps)
+    return replace(speech, voice=(ctx.strength * other + (1 - ctx.strength) * speech.voice).astype(np.float32))
+
+
+register_manipulation(Manipulation("lip_mismatch", "LipMismatch", "audio of another utterance than the lips "
+                                   "(phase 5, audio-visual sync)", mask=None, audio=lip_mismatch))
+
+POSE_MISMATCH_DEG = (10.0, 20.0)  # yaw / pitch offset of the central face at strength 1
+
+
+def pose_mismatch(pose_deg, ctx):
+    """Geometry hook: the central face turned away from the head by a constant yaw and pitch offset.
+
+    Each offset uniform in ``POSE_MISMATCH_DEG`` times ``strength``, random sign: a face swapped in
+    from a source filmed at another pose, its inner landmarks and texture disagreeing with the
+    outline (Yang et al. 2019, "Exposing deep fakes using inconsistent head poses").
+    """
+    offset = ctx.strength * ctx.rng.uniform(*POSE_MISMATCH_DEG, 2) * ctx.rng.choice([-1, 1], 2)
+    return pose_deg + np.array([offset[0], offset[1], 0.0])
+
+
+register_manipulation(Manipulation("pose_mismatch", "PoseMismatch", "central face in another 3-D pose than the "
+                                   "face outline (phase 4)", mask="region", geometry=pose_mismatch))
 
 # The built-in manipulations, for imports; code that must see later registrations reads REGISTRY.
 MANIPULATIONS = tuple(REGISTRY)

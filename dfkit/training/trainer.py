@@ -222,9 +222,11 @@ class Trainer:
             if cfg.grad_clip:
                 scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            scale = scaler.get_scale() if scaler.is_enabled() else None
             scaler.step(optimizer)
             scaler.update()
-            scheduler.step()
+            if scale is None or scaler.get_scale() >= scale:  # fp16: a step with inf/NaN gradients was skipped
+                scheduler.step()
             loss_sum += loss.detach() * len(y)
             seen += len(y)
         total, count = distributed.all_reduce_sum([loss_sum.item(), seen], self.device)

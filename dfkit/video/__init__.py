@@ -1,5 +1,5 @@
-"""Video IO: probe, read sampled frames (streaming, bounded memory) and write H.264 MP4s."""
-from dfkit.video.reader import VideoInfo, iter_frames, probe, read_frames, sample_indices
+"""Video IO: probe, read sampled frames (streaming, bounded memory) and audio, write H.264 MP4s (+ AAC)."""
+from dfkit.video.reader import VideoInfo, iter_frames, probe, read_audio, read_frames, sample_indices
 from dfkit.video.writer import VideoWriter, write_video
 
-__all__ = ["VideoInfo", "VideoWriter", "iter_frames", "probe", "read_frames", "sample_indices", "write_video"]
+__all__ = ["VideoInfo", "VideoWriter", "iter_frames", "probe", "read_audio", "read_frames", "sample_indices", "write_video"]

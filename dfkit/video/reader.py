@@ -225,3 +225,29 @@ def read_frames(path, num_frames=None, every=None, max_frames=None):
     if frames is None:
         raise VideoReadError(f"no frames requested from '{path}' (max_frames={max_frames})")
     return frames, indices
+
+
+def read_audio(path):
+    """The audio track of the video at ``path`` as ``(samples (N,) float32 mono in [-1, 1], rate Hz)``, or
+    None when it has no audio stream (never silence standing in for it).
+
+    Any layout and sample format is converted with FFmpeg's resampler (channels averaged), at the
+    stream's own rate; sample 0 is heard with frame 0 (the encoder's priming samples are dropped by
+    the decoder, and the padding after the last frame is cut at the stream's duration).
+    """
+    with _open_video(path) as (container, _):
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        rate = int(stream.rate or stream.codec_context.sample_rate)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks = []
+        for frame in container.decode(stream):
+            chunks += [part.to_ndarray().reshape(-1) for part in resampler.resample(frame)]
+        chunks += [part.to_ndarray().reshape(-1) for part in resampler.resample(None)]
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    if stream.duration is not None and stream.time_base is not None:
+        samples = samples[:int(round(stream.duration * stream.time_base * rate))]
+    if len(samples) == 0:
+        raise VideoReadError(f"the audio stream of '{path}' has no samples")
+    return np.clip(samples, -1, 1).astype(np.float32), rate

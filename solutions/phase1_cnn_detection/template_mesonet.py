@@ -119,9 +119,12 @@ class MesoNet(nn.Module):
     ending at (B, 16, 8, 8) for a 256 px input). This class builds the head:
     ``dropout`` (p=0.5, used twice), ``fc1`` = Linear(1024, 16), ``act`` = LeakyReLU(0.1),
     ``fc2`` = Linear(16, 1).
+
+    ``leaky_relu=False`` (given code, not part of the exercise) makes ``act`` the identity: the published
+    Meso4 weights were trained without that activation (``python -m dfkit.pretrained mesonet``).
     """
 
-    def __init__(self):
+    def __init__(self, leaky_relu=True):
         super().__init__()
         # BEGIN SOLUTION MesoNet head (dropout, fc1, act, fc2)
         self.dropout = nn.Dropout(0.5)
@@ -129,6 +132,8 @@ class MesoNet(nn.Module):
         self.act = nn.LeakyReLU(0.1)
         self.fc2 = nn.Linear(EMBED_DIM, 1)
         # END SOLUTION
+        if not leaky_relu:
+            self.act = nn.Identity()
 
     def forward_features(self, x):
         """(B, 3, 256, 256) images in [0, 1] -> (B, 16, 8, 8): the four stages."""
@@ -155,10 +160,11 @@ class Meso4(MesoNet):
 
     ``stage1`` = conv_stage(3, 8, 3x3, pool 2); ``stage2`` = conv_stage(8, 8, 5x5, pool 2);
     ``stage3`` = conv_stage(8, 16, 5x5, pool 2); ``stage4`` = conv_stage(16, 16, 5x5, pool 4).
+    ``leaky_relu``: see :class:`MesoNet`.
     """
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, leaky_relu=True):
+        super().__init__(leaky_relu)
         # BEGIN SOLUTION Meso4 stages (stage1..stage4)
         self.stage1 = conv_stage(3, 8, 3, pool=2)
         self.stage2 = conv_stage(8, 8, 5, pool=2)
