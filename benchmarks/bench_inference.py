@@ -168,7 +168,7 @@ def int8_auc(args):
     from dfkit.drivers.train import training_loss
     from dfkit.export import item_scores
     from dfkit.metrics import summarize
-    from dfkit.runtime import OnnxDetector
+    from dfkit.export.session import OnnxDetector
     from dfkit.synthetic import make_clips
     from dfkit.training import TrainConfig, Trainer
 

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from dfkit.errors import CheckpointError, DeviceError, DfkitError
+from dfkit.export.session import OnnxDetector, metadata_of, providers
 
 RUNTIMES = ("torch", "onnxruntime", "auto")
 AUTO_TOLERANCE = 0.01      # largest |score difference| vs PyTorch fp32 that auto accepts
-GPU_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider")
 
 
 def add_runtime_choice(parser):
@@ -35,66 +34,6 @@ def add_runtime_choice(parser):
                         help="torch; onnxruntime (an .onnx model, or the checkpoint exported in memory and "
                              "checked); auto = the fastest that scores within 0.01 of PyTorch fp32 "
                              "(an .onnx model implies onnxruntime)")
-
-
-class OnnxDetector(nn.Module):
-    """An exported detector run by an ONNX Runtime session: (B, ...) float tensor -> (B,) logits on the
-    input's device. ``precision`` ("fp32" / "int8") and ``provider`` say how it runs."""
-
-    def __init__(self, session, precision):
-        super().__init__()
-        self.session, self.precision = session, precision
-        self.provider = session.get_providers()[0]
-        self.input_name = session.get_inputs()[0].name
-        # No weights live here; this empty tensor tells callers the device (next(model.parameters()).device).
-        self.anchor = nn.Parameter(torch.empty(0), requires_grad=False)
-
-    @classmethod
-    def from_model(cls, model, device, provider=None):
-        """A detector for ``model`` (an .onnx path or serialised bytes) on ``device`` (a torch.device);
-        ``provider`` picks one of :func:`providers` (default: the first)."""
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()  # the same thread budget as PyTorch
-        options.log_severity_level = 3
-        chosen = [provider] if provider else providers(device)
-        session = onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model), options,
-                                               providers=_with_device(chosen, device))
-        precision = _metadata(session).get("precision", "fp32")
-        return cls(session, precision).to(device)
-
-    def forward(self, inputs):
-        array = inputs.detach().to("cpu", torch.float32).contiguous().numpy()
-        logits = self.session.run(None, {self.input_name: array})[0]
-        return torch.from_numpy(logits).to(inputs.device)
-
-
-def providers(device):
-    """ONNX Runtime providers for ``device``, fastest first; DeviceError when this onnxruntime has none."""
-    import onnxruntime
-
-    available = onnxruntime.get_available_providers()
-    if device.type == "cpu":
-        return ["CPUExecutionProvider"]
-    if device.type == "cuda":
-        found = [p for p in GPU_PROVIDERS if p in available]
-        if found:
-            return found
-        raise DeviceError(f"--runtime onnxruntime on {device}: this onnxruntime has no CUDA provider (it has "
-                          f"{', '.join(available)}); install onnxruntime-gpu, or use --device cpu or --runtime torch")
-    raise DeviceError(f"--runtime onnxruntime has no provider for {device.type} here; use --device cpu")
-
-
-def _with_device(chosen, device):
-    options = {"device_id": device.index or 0}
-    return [(p, options) if p in GPU_PROVIDERS else p for p in chosen]
-
-
-def _metadata(session):
-    from dfkit.export.graph import metadata
-
-    return metadata(session.get_modelmeta().custom_metadata_map)
 
 
 def runtime_name(model):
@@ -112,7 +51,7 @@ def read_onnx(path, arch=None):
         detector = OnnxDetector.from_model(path, torch.device("cpu"))
     except Exception:  # ONNX Runtime raises its own types for foreign or truncated files
         raise CheckpointError(f"{path.name} is not a readable ONNX model (corrupt, truncated or not ONNX)") from None
-    info = _metadata(detector.session)
+    info = metadata_of(detector.session)
     if "detector" not in info:
         raise CheckpointError(f"{path.name} has no dfkit metadata (detector, input size, mean, std): export it "
                               f"with python -m dfkit.export")

@@ -48,7 +48,7 @@ class Export:
 
 
 def item_scores(model, inputs, bf16=False):
-    """Fake probabilities (N,) float64 of a detector (a torch module or :class:`dfkit.runtime.OnnxDetector`)
+    """Fake probabilities (N,) float64 of a detector (a torch module or :class:`dfkit.export.session.OnnxDetector`)
     on ``inputs`` (N, ...), in batches of :data:`SCORE_BATCH`."""
     device = next(model.parameters()).device
     with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
@@ -65,7 +65,7 @@ def export_detector(model, record, config=None, calibration=None, tolerance=None
     when the detector cannot be exported or the export disagrees.
     """
     from dfkit.export.int8 import quantize_int8
-    from dfkit.runtime import OnnxDetector
+    from dfkit.export.session import OnnxDetector
 
     kind = registry.get(record["name"]).input_kind
     if kind not in EXPORTABLE_KINDS:

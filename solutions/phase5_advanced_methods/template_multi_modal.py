@@ -142,7 +142,6 @@ def expected_calibration_error(probs, labels, n_bins=10):
     p = np.asarray(probs, np.float64).reshape(-1)
     y = np.asarray(labels, np.float64).reshape(-1)
     bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
     confidence = np.bincount(bins, weights=p, minlength=n_bins)
     fakes = np.bincount(bins, weights=y, minlength=n_bins)
     return float(np.abs(confidence - fakes).sum() / len(p))

@@ -3,7 +3,6 @@ in Keras' own layout, the published test images classified as their folders say,
 converted checkpoint."""
 import json
 import re
-from pathlib import Path
 
 import h5py
 import numpy as np
