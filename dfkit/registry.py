@@ -146,9 +146,19 @@ def _module(name, impl=None):
     return importlib.import_module(name)
 
 
-def _builder(spec, impl=None):
-    module_name, attribute = spec.builder.split(":", 1)
+def _callable(reference, impl=None):
+    """The callable named ``"<module>:<attribute>"``, its module reached through :func:`_module`."""
+    module_name, attribute = reference.split(":", 1)
     return getattr(_module(module_name, impl), attribute)
+
+
+def _builder(spec, impl=None):
+    return _callable(spec.builder, impl)
+
+
+def builder_module(name, impl=None):
+    """The module of detector ``name``'s builder, through the switch (its INPUT_SIZE, helpers, ...)."""
+    return _module(get(name).module, impl)
 
 
 def constructor_kwargs(name, **overrides):
@@ -197,8 +207,12 @@ def input_spec(name, image_size=None, clip_len=None, impl=None):
 def loss_function(name, impl=None):
     """The training loss of ``name``'s recipe, through the switch (None: the trainer's default)."""
     loss = get(name).recipe.loss
-    if loss is None:
-        return None
-    module_name, attribute = loss.split(":", 1)
-    return getattr(_module(module_name, impl), attribute)
+    return None if loss is None else _callable(loss, impl)
+
+
+def fit_function(name, impl=None):
+    """The closed-form fit of ``name``'s recipe (``Recipe(fit=...)``), through the switch; None for detectors
+    trained by gradient descent."""
+    fit = get(name).recipe.fit
+    return None if fit is None else _callable(fit, impl)
 

@@ -24,20 +24,6 @@ SIGNAL_CLIP_FRAMES = 200  # in-memory synthetic clips for signals detectors: 8 s
 SIGNAL_MIN_FRAMES = 130   # ... unless --frames-per-video asks for at least 5.2 s
 
 
-def builder_module(name):
-    """The module of detector ``name``'s builder, through the switch (its ``skin_trace`` / ``physio_features``)."""
-    return registry._module(registry.get(name).module)
-
-
-def fit_function(name):
-    """The recipe's ``fit`` callable of detector ``name`` (a phase module's through the switch), or None."""
-    fit = registry.get(name).recipe.fit
-    if fit is None:
-        return None
-    module_name, attribute = fit.split(":", 1)
-    return getattr(registry._module(module_name), attribute)
-
-
 def fit_and_save(name, kwargs, x, y, output, config, record):
     """Fit detector ``name`` on ``x`` (N, F), ``y`` (N,) with its recipe's ``fit``; write best.pt and last.pt.
 
@@ -47,7 +33,7 @@ def fit_and_save(name, kwargs, x, y, output, config, record):
 
     from dfkit.training.checkpoint import save_checkpoint
 
-    model = fit_function(name)(x, y, **kwargs)
+    model = registry.fit_function(name)(x, y, **kwargs)
     with torch.no_grad():
         scores = torch.sigmoid(model(torch.from_numpy(x))).numpy()
     auc = float(roc_auc_score(y, scores)) if len(set(y.tolist())) == 2 else float("nan")
@@ -95,7 +81,7 @@ def dataset_features(records, name, cache_dir, detector, device=None, progress=T
 
     from dfkit.curriculum import resolve_impl
 
-    module = builder_module(name)
+    module = registry.builder_module(name)
     rows, labels, uids = [], [], []
     for record in tqdm(records, desc="signals", disable=not progress, unit="video"):
         signals = record_signals(record, module, cache_dir, detector, device, resolve_impl())
@@ -107,7 +93,7 @@ def dataset_features(records, name, cache_dir, detector, device=None, progress=T
 
 def clips_features(clips, name):
     """``(features (N, F), labels (N,), uids)`` of in-memory synthetic clips for detector ``name``."""
-    module = builder_module(name)
+    module = registry.builder_module(name)
     rows = [features(clip_signals(clip, module), module) for clip in clips]
     return (np.stack(rows), np.array([c.label for c in clips]),
             [f"{c.method}/{i:03d}" for i, c in enumerate(clips)])
@@ -121,7 +107,7 @@ def video_report(path, model, record, tracker):
     """
     from dfkit.signals import extract_signals, read_signal_frames
 
-    module = builder_module(record["name"])
+    module = registry.builder_module(record["name"])
     frames, fps = read_signal_frames(path)
     if len(frames) < module.MIN_PULSE_S * fps:
         raise DfkitError(f"{path} lasts {len(frames) / fps:.1f} s: a heart rate needs at least "
