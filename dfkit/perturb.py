@@ -14,7 +14,10 @@ Specs are written ``name:level[,level...]`` (``jpeg:90,70,50``); :func:`parse_sp
 Only ``noise`` draws random numbers, from ``seed`` (callers derive it from the video id, so a video gets
 the same noise in every run). ``h264`` encodes the given frames as one clip at ``H264_FPS`` (the sampled
 frames, not the whole source video: per-frame quality at a CRF is close, motion prediction differs), then
-decodes it (libx264 with frame timestamps: the same frames give the same bytes in every run).
+decodes it. It is the one perturbation that is not always bit-exact from run to run: libx264's
+macroblock-tree rate control sometimes gives slightly different bytes for the same frames (a few pixels,
+well under a grey level on average; ``mbtree=0`` made it exact in every trial, but FaceForensics++'s
+encodes use it).
 ``resize`` keeps the frame size, so boxes stay in the same pixels.
 """
 import tempfile

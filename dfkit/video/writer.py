@@ -80,7 +80,7 @@ class VideoWriter:
                              f"to {frames.shape[1]}x{frames.shape[2]} (after padding to even)")
         for k, image in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts = self.frames_written + k  # without timestamps libx264's output varies from run to run
+            frame.pts = self.frames_written + k  # explicit presentation timestamps, in frames
             self.container.mux(self.stream.encode(frame))
         self.frames_written += len(frames)
 

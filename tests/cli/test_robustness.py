@@ -78,7 +78,7 @@ def test_robustness_table_from_frames_perturbed_before_the_faces_are_located(set
     for (record, frames), (name, level) in zip(located[videos:], [p for p in expected[1:] for _ in range(videos)]):
         decoded, _ = read_frames(record.path, num_frames=FRAMES)
         wanted = perturb(decoded, name, level, seed=zlib.crc32(record.uid.encode()))
-        gap = np.abs(frames.astype(float) - wanted).mean()  # libx264's threads can shift a few pixels
+        gap = np.abs(frames.astype(float) - wanted).mean()  # libx264's mbtree is not always bit-exact
         assert gap == 0 or (name == "h264" and gap < 0.5), f"{record.uid} under {name}:{level}: mean gap {gap:.2f}"
 
     rows = json.loads((output / "robustness.json").read_text())["rows"]
