@@ -63,12 +63,15 @@ def _each_frame(frames, function):
     return np.stack([function(frame) for frame in frames])
 
 
+def jpeg_rgb(rgb, quality):
+    """One (H, W, 3) uint8 RGB image JPEG-encoded at ``quality`` (1-100; OpenCV's libjpeg, 4:2:0) and decoded."""
+    _, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
 def jpeg(frames, quality, rng=None):
     """Each frame JPEG-encoded at ``quality`` (OpenCV's libjpeg, 4:2:0) and decoded."""
-    def once(frame):
-        _, data = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-        return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return _each_frame(frames, once)
+    return _each_frame(frames, lambda frame: jpeg_rgb(frame, quality))
 
 
 def blur(frames, sigma, rng=None):

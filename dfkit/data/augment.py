@@ -10,10 +10,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable
 
-import cv2
 import torch
 import torch.nn.functional as F
 from torchvision.transforms.v2.functional import gaussian_blur as _tv_gaussian_blur
+
+from dfkit.perturb import jpeg_rgb
 
 LUMA = (0.299, 0.587, 0.114)
 
@@ -39,14 +40,12 @@ def adjust_colour(x, brightness=1.0, contrast=1.0, saturation=1.0):
 
 
 def jpeg(x, quality):
-    """Encode and decode every image as JPEG at ``quality`` (1-100) with OpenCV."""
+    """Encode and decode every image as JPEG at ``quality`` (1-100) with OpenCV (:func:`jpeg_rgb`)."""
     flat = x.reshape(-1, *x.shape[-3:])
     out = torch.empty_like(flat)
     for i, image in enumerate(flat):
         rgb = (image.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
-        ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-        decoded = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        out[i] = torch.from_numpy(decoded).permute(2, 0, 1).to(x.dtype) / 255
+        out[i] = torch.from_numpy(jpeg_rgb(rgb, quality)).permute(2, 0, 1).to(x.dtype) / 255
     return out.reshape(x.shape)
 
 

@@ -7,11 +7,15 @@ each track smoothed) -> per track: crops exactly as the training cache makes the
 inputs (face crops or clips, :func:`dfkit.drivers.inputs.video_inputs`) -> scores in batches, in bfloat16
 where the hardware runs it natively (``--precision``) -> track score (``--aggregate``) -> video score =
 the most suspicious track's -> verdict "fake" when score >= ``--threshold``.
-Scoring and pooling are the phase-1 exercise ``predict_video``.
+Scoring and pooling are the phase-1 exercise ``predict_video``; ``--runtime`` runs the model in PyTorch or
+ONNX Runtime (:mod:`dfkit.runtime`). A "signals" detector (phase 4) reads consecutive frames instead and
+scores one feature vector per video (:func:`dfkit.drivers.signals.video_report`); a "multi" one (the
+fusion) is refused with a pointer to ``multi_modal_detect.py``.
 
 The report (written atomically) holds per-frame indices, boxes and scores of the deciding track,
 every track (``tracks``: its per-frame boxes and scores, its score, whether it decided), the video score and verdict,
-the model (detector, constructor arguments, input kind and size, checkpoint, device, precision) and
+the model (detector, constructor arguments, input kind and size, checkpoint, device, precision, runtime),
+for a signals detector its ``signals`` (blink rate, heart rate, SNR, pose inconsistency, every feature), and
 the seconds spent on setup, decoding, face detection and the model. Bad input gets one ``error:`` line
 and exit status 2 before any work; no report is written and an existing one is left untouched.
 """
@@ -28,6 +32,7 @@ from dfkit.curriculum import add_impl_argument, load
 from dfkit.drivers.checkpoints import record_input_spec
 from dfkit.drivers.common import checked_device, checked_output_file, exercises_reported, use_impl
 from dfkit.drivers.inputs import video_inputs
+from dfkit.errors import DfkitError
 from dfkit.faces.pipeline import DETECT_SIZE, MIN_FACE, MIN_FACE_PX
 from dfkit.metrics.scores import SCORING_EXERCISE, VIDEO_AGGREGATIONS
 from dfkit.runtime import add_runtime_choice, load_model, runtime_name
@@ -156,8 +161,6 @@ def main(argv=None, prog="detect_video.py"):
             model, record, _, precision = load_model(args.model, args.runtime, arch=args.arch, device=device,
                                                      precision=model_precision(args.precision, device))
             if registry.get(record["name"]).input_kind == "multi":
-                from dfkit.errors import DfkitError
-
                 raise DfkitError(f"{args.model} fuses several detectors' scores: score a video with "
                                  f"phase5_advanced_methods/multi_modal_detect.py --fusion {args.model}")
             model = channels_last_model(model)  # faster 2-D convolutions on CPU and on CUDA
