@@ -2,22 +2,28 @@
 
 For each of Xception-299, EfficientNet-B4 (380 px) and Meso4 (256 px), in one run: the blueprint's naive
 loop (bench_detect_video.py), then detect_video.py's pipeline with PyTorch fp32, PyTorch bf16 (only where
-the CPU runs it natively), ONNX Runtime fp32 and ONNX Runtime int8 (static QDQ, per-channel weights,
-calibrated on ``--calibration`` face crops: half drawn synthetic faces, half the astronaut photo in other
-takes than the clip's). Per row: seconds per video split into decode /
-face detection / model, speed-up over the naive loop, and the largest per-frame score difference from the
-PyTorch fp32 pipeline (for the naive loop this also reflects its unsmoothed boxes, i.e. other crops). The
-models are untrained (speed does not depend on the weights), with BatchNorm
-statistics set on the clip's own face crops and the last layer scaled so their scores spread over about
-0.1-0.9: an untrained net scores every face alike, which would hide any difference.
+the CPU runs it natively), ONNX Runtime fp32 and ONNX Runtime int8 (dfkit.export's static QDQ, calibrated
+on ``--calibration`` face crops: half drawn synthetic faces, half the astronaut photo in other takes than
+the clip's). Per row: seconds per video split into decode / face detection / model, speed-up over the
+naive loop, the model stage's rate in GFLOP/s (the fp32 operations of one forward pass, counted by
+torch's FlopCounterMode, times the crops, over the model seconds: how close an engine runs to the CPU's
+peak) and the largest per-frame score difference from the PyTorch fp32 pipeline (for the naive loop this
+also reflects its unsmoothed boxes, i.e. other crops). The models are untrained (speed does not depend on
+the weights), with BatchNorm statistics set on the clip's own face crops and the last layer scaled so their
+scores spread: an untrained net scores every face alike, which would hide any difference. Its int8 score
+differences say little about accuracy; ``--auc`` measures that.
 
-``--auc`` adds the accuracy side of int8: Meso4 trained on synthetic clips (strength 0.3, so the AUC is
-not trivially 1), scored on held-out clips with PyTorch fp32, ONNX Runtime fp32 and int8.
+``--auc`` trains each of ``--auc-models`` on synthetic clips (``--auc-cache DIR`` keeps the checkpoints, so a
+second run, e.g. under as_avx2_cpu.py, scores the same weights) and scores held-out clips with PyTorch fp32,
+ONNX Runtime fp32 and int8 calibrated on crops of the training clips: video and frame AUC and their change,
+mean and largest score differences, verdicts at 0.5 that change.
 ``--stages`` measures what is left outside the model: seeking vs decoding the whole GOP, face-detection
 downscale and batch size, and thread counts.
 
     python benchmarks/bench_inference.py [--models xceptionnet efficientnet_b4 meso4] [--repeats 1]
-        [--threads 2] [--calibration 128] [--no-naive] [--auc] [--stages]
+        [--threads 2] [--calibration 128] [--no-naive] [--no-engines] [--stages]
+        [--auc --auc-models xceptionnet efficientnet_b4 meso4 --auc-cache DIR]
+    python benchmarks/as_avx2_cpu.py python benchmarks/bench_inference.py ...   # AVX2-only kernels
 
 Prints the machine (CPU model and flags, benchmarks/machine.py) and the load average first: on a shared
 machine the figures are only comparable within one run.
@@ -109,6 +115,15 @@ def export_models(name, folder, count, video, boxes):
     return model, info
 
 
+def gflop_per_item(model, size):
+    """Floating-point operations (GFLOP, a multiply-add counts 2) of one forward pass on a (1, 3, size, size) input."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(1, 3, size, size))
+    return counter.get_total_flops() / 1e9
+
+
 def pipeline(video, model_file, folder, frames, repeats, *extra):
     """detect_video.main ``repeats`` times: (fastest stage seconds, per-frame scores, report's model entry)."""
     argv = ["--input", str(video), "--model", str(model_file), "--output", str(folder / "report.json"),
@@ -127,7 +142,7 @@ def compare_engines(args, folder, video, truth):
     features = load("phase1_cnn_detection.template_feature_extraction")
     native_bf16 = detect.model_precision("auto", torch.device("cpu")) == "bf16"
     print(f"{'model / engine':>28} | {'total s':>7} | {'decode':>6} | {'faces':>6} | {'model':>6} | "
-          f"{'vs naive':>8} | max |score diff| vs PyTorch fp32")
+          f"{'vs naive':>8} | model GFLOP/s | max |score diff| vs PyTorch fp32")
     for name in args.models:
         model, info = export_models(name, folder, args.calibration, video, truth)
         spec = registry.input_spec(name)
@@ -149,64 +164,96 @@ def compare_engines(args, folder, video, truth):
             rows[f"pipeline, {engine}"] = (timing, scores)
         reference = rows["pipeline, PyTorch fp32"][1]
         naive_total = sum(rows["naive loop (PyTorch fp32)"][0].values()) if not args.no_naive else None
-        print(f"{name} ({spec.size} px; export {info['fp32'][0]:.1f} s fp32, {info['int8'][0]:.1f} s int8 with "
-              f"{args.calibration} calibration crops; int8 vs PyTorch on the export's check crops "
+        gflop = gflop_per_item(model, spec.size)
+        print(f"{name} ({spec.size} px, {gflop:.2f} GFLOP per crop; export {info['fp32'][0]:.1f} s fp32, "
+              f"{info['int8'][0]:.1f} s int8 with {args.calibration} calibration crops; int8 vs PyTorch on the export's check crops "
               f"{info['int8'][1]:.4f}; PyTorch fp32 scores on the clip {reference.min():.3f}-{reference.max():.3f})")
         for label, (timing, scores) in rows.items():
             total = sum(timing.values())
             speedup = f"{naive_total / total:7.1f}x" if naive_total else "      -"
             print(f"{label:>28} | {total:7.2f} | {timing['decode']:6.2f} | {timing['face_detection']:6.2f} | "
-                  f"{timing['model']:6.2f} | {speedup} | {np.abs(scores - reference).max():.4f}")
+                  f"{timing['model']:6.2f} | {speedup} | {gflop * len(scores) / timing['model']:13.0f} | "
+                  f"{np.abs(scores - reference).max():.4f}")
     if not native_bf16:
         print("(no bf16 row: this CPU has no native bf16, where autocast would be slower than fp32)")
 
 
-def int8_auc(args):
-    """Meso4 trained on synthetic clips; held-out video AUC with PyTorch fp32, ONNX Runtime fp32 and int8."""
-    from dfkit.data import SyntheticFaces
-    from dfkit.drivers.inputs import face_dataset
+def trained_detector(name, train_set, args):
+    """``name`` trained on ``train_set`` for ``--auc-epochs``: the checkpoint in ``--auc-cache`` when one is there (so
+    a run under as_avx2_cpu.py can score the same weights), else trained now and saved there. Returns (model in
+    eval mode, training seconds or None when loaded)."""
+    from dfkit.drivers.checkpoints import load_detector
     from dfkit.drivers.train import training_loss
-    from dfkit.export import item_scores
-    from dfkit.metrics import summarize
-    from dfkit.export.session import OnnxDetector
-    from dfkit.synthetic import make_clips
     from dfkit.training import TrainConfig, Trainer
 
-    spec = registry.input_spec("meso4")
-    clip_args = dict(size=256, strength=args.auc_strength)
-    train_set = face_dataset("face_crops", SyntheticFaces(make_clips(args.auc_train, seed=1, num_frames=1,
-                                                                    **clip_args)), spec)
-    test_set = face_dataset("face_crops", SyntheticFaces(make_clips(args.auc_test, seed=1001, num_frames=4,
-                                                                   **clip_args)), spec)
+    cached = Path(args.auc_cache) / f"{name}-{args.auc_train}x{args.auc_epochs}-s{args.auc_strength}.pt" \
+        if args.auc_cache else None
+    if cached and cached.is_file():
+        return load_detector(cached, device="cpu")[0].eval(), None
+    spec = registry.input_spec(name)
     with tempfile.TemporaryDirectory() as output:
-        config = TrainConfig(epochs=args.auc_epochs, batch_size=8, lr=2e-3, seed=1, output_dir=output, arch="meso4",
-                             device="cpu", progress=False)
+        config = TrainConfig(epochs=args.auc_epochs, batch_size=8, lr=2e-3 if name == "meso4" else 5e-4, seed=1,
+                             output_dir=output, arch=name, device="cpu", progress=False)
         torch.manual_seed(1)
-        trainer = Trainer(registry.build_detector("meso4"), train_set, None, config, loss=training_loss("meso4"))
+        trainer = Trainer(registry.build_detector(name), train_set, None, config, loss=training_loss(name))
         started = time.perf_counter()
         trainer.fit()
-        train_seconds = time.perf_counter() - started
-    model = trainer.model.eval()
-    record = detector_record("meso4", registry.get("meso4").kwargs, spec)
-    inputs = torch.stack([test_set[i][0] for i in range(len(test_set))])
-    labels, video_ids = np.array(test_set.labels), test_set.video_ids
-    engines = {"PyTorch fp32": model}
-    for precision, calibration in (("fp32", None), ("int8", calibration_inputs(record, count=args.calibration))):
-        exported = export_detector(model, record, calibration=calibration, tolerance=1.0)
-        engines[f"ONNX Runtime {precision}"] = OnnxDetector.from_model(exported.proto.SerializeToString(),
-                                                                       torch.device("cpu"))
-    print(f"int8 accuracy: Meso4 trained {args.auc_epochs} epochs on {args.auc_train} synthetic clips (strength "
-          f"{args.auc_strength}, {train_seconds:.0f} s); held-out {args.auc_test} clips x 4 frames (other seeds)")
-    reference = None
-    for engine, scorer in engines.items():
-        started = time.perf_counter()
-        scores = item_scores(scorer, inputs)
         seconds = time.perf_counter() - started
-        summary = summarize(labels, scores, video_ids)
-        reference = summary["video"]["auc"] if reference is None else reference
-        auc = summary["video"]["auc"]
-        print(f"{engine:>18}: video AUC {auc:.4f} (change {auc - reference:+.4f}), "
-              f"frame AUC {summary['frame']['auc']:.4f}; {len(inputs)} crops scored in {seconds:.2f} s")
+    model = trainer.model.eval()
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(cached, model, arch=name,
+                        detector=detector_record(name, registry.get(name).kwargs, spec))
+    return model, seconds
+
+
+def int8_auc(args):
+    """Each of ``--auc-models`` trained on ``--auc-train`` synthetic clips (:func:`trained_detector`); held-out video
+    AUC with PyTorch fp32, ONNX Runtime fp32 and int8 calibrated on ``--calibration`` crops of the training clips
+    (as ``python -m dfkit.export --int8 --calibration DIR`` on a training crop folder)."""
+    from dfkit.data import SyntheticFaces
+    from dfkit.drivers.inputs import face_dataset
+    from dfkit.export import item_scores
+    from dfkit.export.session import OnnxDetector
+    from dfkit.metrics import summarize
+    from dfkit.synthetic import make_clips
+
+    train_clips = make_clips(args.auc_train, seed=1, num_frames=1, size=256, strength=args.auc_strength)
+    test_clips = make_clips(args.auc_test, seed=1001, num_frames=4, size=256, strength=args.auc_strength)
+    print(f"int8 accuracy: detectors trained {args.auc_epochs} epochs on {args.auc_train} synthetic clips (strength "
+          f"{args.auc_strength}); held-out {args.auc_test} clips x 4 frames (other seeds)")
+    for name in args.auc_models:
+        spec = registry.input_spec(name)
+        train_set = face_dataset("face_crops", SyntheticFaces(train_clips), spec)
+        test_set = face_dataset("face_crops", SyntheticFaces(test_clips), spec)
+        model, train_seconds = trained_detector(name, train_set, args)
+        step = max(1, len(train_set) // args.calibration)
+        calibration = torch.stack([train_set[i][0] for i in range(0, len(train_set), step)][:args.calibration])
+        record = detector_record(name, registry.get(name).kwargs, spec)
+        inputs = torch.stack([test_set[i][0] for i in range(len(test_set))])
+        labels, video_ids = np.array(test_set.labels), test_set.video_ids
+        engines = {"PyTorch fp32": model}
+        for precision, crops in (("fp32", None), ("int8", calibration)):
+            exported = export_detector(model, record, calibration=crops, tolerance=1.0)
+            engines[f"ONNX Runtime {precision}"] = OnnxDetector.from_model(exported.proto.SerializeToString(),
+                                                                           torch.device("cpu"))
+        trained = f"trained in {train_seconds:.0f} s" if train_seconds else f"weights from {args.auc_cache}"
+        print(f"{name} ({spec.size} px, {trained}):")
+        reference = None
+        for engine, scorer in engines.items():
+            started = time.perf_counter()
+            scores = item_scores(scorer, inputs)
+            seconds = time.perf_counter() - started
+            summary = summarize(labels, scores, video_ids)
+            auc = summary["video"]["auc"]
+            if reference is None:  # PyTorch fp32, the first engine
+                reference, base, base_frame = scores, auc, summary["frame"]["auc"]
+            difference = np.abs(scores - reference)
+            flipped = int(((scores >= 0.5) != (reference >= 0.5)).sum())
+            print(f"{engine:>20}: video AUC {auc:.4f} ({auc - base:+.4f}), frame AUC {summary['frame']['auc']:.4f} "
+                  f"({summary['frame']['auc'] - base_frame:+.4f}); |score diff| mean {difference.mean():.4f}, max "
+                  f"{difference.max():.4f}; verdicts at 0.5 changed {flipped} / {len(inputs)}; "
+                  f"{len(inputs)} crops in {seconds:.1f} s")
 
 
 def pipeline_stages(args, video, folder, truth):
@@ -235,7 +282,7 @@ def pipeline_stages(args, video, folder, truth):
     print(f"decode, {args.frames} of {len(truth)} frames of the 1080p clip:")
     for label, path in (("x264 default GOP (keyframe every 250)", video), ("GOP 25 (keyframe every 1 s)", short_gop)):
         seconds, _ = best(lambda: read_frames(path, num_frames=args.frames))
-        print(f"  {label}: dfkit read_frames (seeks when a keyframe lies ahead) {seconds:.2f} s")
+        print(f"  {label}: dfkit read_frames (seeks past keyframes >= 32 frames ahead) {seconds:.2f} s")
 
         def decode_all():
             with av.open(str(path)) as container:
@@ -275,19 +322,19 @@ def main():
     parser.add_argument("--calibration", type=int, default=128, help="synthetic face crops for int8 calibration")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive loop")
     parser.add_argument("--no-engines", action="store_true", help="skip the engine table")
-    parser.add_argument("--auc", action="store_true", help="int8's held-out AUC change (trains Meso4)")
-    parser.add_argument("--auc-train", type=int, default=256)
+    parser.add_argument("--auc", action="store_true", help="int8's held-out AUC change (trains --auc-models)")
+    parser.add_argument("--auc-models", nargs="+", choices=MODELS, default=["meso4"])
+    parser.add_argument("--auc-cache", default=None, help="folder for the trained checkpoints (reused when there)")
+    parser.add_argument("--auc-train", type=int, default=128)
     parser.add_argument("--auc-test", type=int, default=128)
-    parser.add_argument("--auc-epochs", type=int, default=12)
-    parser.add_argument("--auc-strength", type=float, default=0.3)
+    parser.add_argument("--auc-epochs", type=int, default=8)
+    parser.add_argument("--auc-strength", type=float, default=0.5)
     parser.add_argument("--stages", action="store_true", help="decode and face-detection measurements")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(machine())
-    print(f"load average {os.getloadavg()[0]:.1f} (1 min) at start; ATEN_CPU_CAPABILITY="
-          f"{os.environ.get('ATEN_CPU_CAPABILITY', '-')}, "
-          f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '-')}, "
-          f"PyTorch CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    print(f"load average {os.getloadavg()[0]:.1f} (1 min) at start; PyTorch CPU capability "
+          f"{torch.backends.cpu.get_cpu_capability()}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         video = folder / "clip.mp4"
