@@ -48,7 +48,7 @@ from dfkit.curriculum import load
 from dfkit.drivers import detect
 from dfkit.drivers.checkpoints import detector_record
 from dfkit.export import export_detector
-from dfkit.export.samples import calibration_inputs
+from dfkit.export.samples import calibration_inputs, spread_inputs
 from dfkit.training import save_checkpoint
 from dfkit.video import sample_indices
 
@@ -166,8 +166,9 @@ def compare_engines(args, folder, video, truth):
         naive_total = sum(rows["naive loop (PyTorch fp32)"][0].values()) if not args.no_naive else None
         gflop = gflop_per_item(model, spec.size)
         print(f"{name} ({spec.size} px, {gflop:.2f} GFLOP per crop; export {info['fp32'][0]:.1f} s fp32, "
-              f"{info['int8'][0]:.1f} s int8 with {args.calibration} calibration crops; int8 vs PyTorch on the export's check crops "
-              f"{info['int8'][1]:.4f}; PyTorch fp32 scores on the clip {reference.min():.3f}-{reference.max():.3f})")
+              f"{info['int8'][0]:.1f} s int8 with {args.calibration} calibration crops; int8 vs PyTorch on the "
+              f"export's check crops {info['int8'][1]:.4f}; PyTorch fp32 scores on the clip "
+              f"{reference.min():.3f}-{reference.max():.3f})")
         for label, (timing, scores) in rows.items():
             total = sum(timing.values())
             speedup = f"{naive_total / total:7.1f}x" if naive_total else "      -"
@@ -227,10 +228,9 @@ def int8_auc(args):
         train_set = face_dataset("face_crops", SyntheticFaces(train_clips), spec)
         test_set = face_dataset("face_crops", SyntheticFaces(test_clips), spec)
         model, train_seconds = trained_detector(name, train_set, args)
-        step = max(1, len(train_set) // args.calibration)
-        calibration = torch.stack([train_set[i][0] for i in range(0, len(train_set), step)][:args.calibration])
+        calibration = spread_inputs(train_set, args.calibration)
         record = detector_record(name, registry.get(name).kwargs, spec)
-        inputs = torch.stack([test_set[i][0] for i in range(len(test_set))])
+        inputs = spread_inputs(test_set)
         labels, video_ids = np.array(test_set.labels), test_set.video_ids
         engines = {"PyTorch fp32": model}
         for precision, crops in (("fp32", None), ("int8", calibration)):

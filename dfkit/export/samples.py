@@ -49,5 +49,11 @@ def calibration_inputs(record, count=None, folder=None):
 
     dataset = face_dataset(registry.get(record["name"]).input_kind, PreprocessedFaces(folder),
                            record_input_spec(record))
+    return spread_inputs(dataset, count)
+
+
+def spread_inputs(dataset, count=None):
+    """The model inputs of up to ``count`` items evenly spread over a face ``dataset`` (all without ``count``):
+    (N, ...) float32."""
     step = max(1, len(dataset) // count) if count else 1
     return torch.stack([dataset[i][0] for i in range(0, len(dataset), step)][:count])
